@@ -1,0 +1,161 @@
+#include "address.h"
+
+#include <string.h>
+#include <strings.h>
+
+static int
+is_atext(unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9'))
+        return 1;
+    return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+}
+
+/* Returns the length of the UTF-8 sequence at s (non-ASCII only), or 0. */
+static size_t
+utf8_sequence_length(const unsigned char *s, size_t left)
+{
+    size_t n, i;
+    unsigned int cp;
+
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        n = 2;
+        cp = s[0] & 0x1f;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        n = 3;
+        cp = s[0] & 0x0f;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        n = 4;
+        cp = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (left < n)
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    /* Overlong forms, surrogates, and code points past U+10FFFF. */
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
+    return n;
+}
+
+static int
+check_local_part(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+
+    if (len == 0 || len > ADDRESS_LOCAL_MAX)
+        return -1;
+    if (s[0] == '.' || s[len - 1] == '.')
+        return -1;
+    while (i < len) {
+        size_t n;
+
+        if (s[i] == '.') {
+            if (s[i + 1] == '.')
+                return -1;
+            i++;
+        } else if (is_atext(s[i])) {
+            i++;
+        } else {
+            n = utf8_sequence_length(s + i, len - i);
+            if (n == 0)
+                return -1;
+            i += n;
+        }
+    }
+    return 0;
+}
+
+int
+address_normalize_domain(const char *text, size_t len, char *out)
+{
+    size_t i, label_len = 0;
+
+    if (len > 0 && text[len - 1] == '.')
+        len--;
+    if (len == 0 || len > ADDRESS_DOMAIN_MAX)
+        return -1;
+
+    for (i = 0; i < len; i++) {
+        char c = text[i];
+
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c == '.') {
+            if (label_len == 0 || out[i - 1] == '-')
+                return -1;
+            label_len = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                   c == '-') {
+            if ((label_len == 0 && c == '-') || ++label_len > 63)
+                return -1;
+        } else {
+            return -1;
+        }
+        out[i] = c;
+    }
+    if (out[len - 1] == '-')
+        return -1;
+    out[len] = '\0';
+    return 0;
+}
+
+int
+address_parse(const char *text, size_t len, struct address *out)
+{
+    const char *at;
+    size_t local_len;
+
+    if (len > ADDRESS_MAX || memchr(text, '\0', len) != NULL)
+        return -1;
+    at = NULL;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '@')
+            at = text + i;
+    }
+    if (at == NULL)
+        return -1;
+
+    local_len = (size_t)(at - text);
+    if (check_local_part(text, local_len) == -1)
+        return -1;
+    if (address_normalize_domain(at + 1, len - local_len - 1, out->domain) ==
+        -1)
+        return -1;
+
+    memcpy(out->local, text, local_len);
+    out->local[local_len] = '\0';
+    memcpy(out->full, text, local_len + 1);
+    strcpy(out->full + local_len + 1, out->domain);
+    return 0;
+}
+
+int
+address_domain_from_host(const char *host, const char *prefix, char *out)
+{
+    size_t len, prefix_len;
+    const char *colon;
+
+    if (host == NULL || host[0] == '[')
+        return -1;
+    colon = strchr(host, ':');
+    len = colon == NULL ? strlen(host) : (size_t)(colon - host);
+    if (colon != NULL && strspn(colon + 1, "0123456789") != strlen(colon + 1))
+        return -1;
+
+    prefix_len = prefix == NULL ? 0 : strlen(prefix);
+    if (prefix_len > 0 && len > prefix_len &&
+        strncasecmp(host, prefix, prefix_len) == 0) {
+        host += prefix_len;
+        len -= prefix_len;
+    }
+    return address_normalize_domain(host, len, out);
+}

@@ -1,0 +1,155 @@
+#include "http.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "autoconfig.h"
+#include "autodiscover.h"
+#include "log.h"
+#include "url.h"
+
+#define JSON_PATH "/autodiscover/autodiscover.json"
+
+int
+http_is_get(const struct http_request *req)
+{
+    return strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+}
+
+int
+http_is_post(const struct http_request *req)
+{
+    return strcmp(req->method, "POST") == 0;
+}
+
+const char *
+http_reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Content Too Large";
+    case 500:
+        return "Internal Server Error";
+    default:
+        return "Unknown";
+    }
+}
+
+void
+http_answer_text(struct http_request *req, int status, const char *message)
+{
+    buffer_clear(req->body);
+    req->status = status;
+    req->content_type = "text/plain; charset=utf-8";
+    req->error = status >= 400 ? message : NULL;
+    /* A message too large for the answer buffer leaves the body empty. */
+    if (buffer_printf(req->body, "%d %s: %s\n", status, http_reason(status),
+                      message) == -1)
+        buffer_clear(req->body);
+}
+
+void
+http_answer_method_not_allowed(struct http_request *req, const char *allowed)
+{
+    http_answer_text(req, 405, "method not allowed");
+    snprintf(req->headers, sizeof(req->headers), "Allow: %s\r\n", allowed);
+}
+
+static int
+decode_path(struct http_request *req)
+{
+    const char *question = strchr(req->target, '?');
+    size_t len = question == NULL ? strlen(req->target)
+                                  : (size_t)(question - req->target);
+
+    if (req->query == NULL)
+        req->query = question == NULL ? "" : question + 1;
+    return url_decode(req->target, len, req->path, sizeof(req->path)) == -1 ? -1
+                                                                            : 0;
+}
+
+void
+http_handle(const struct service *svc, struct http_request *req)
+{
+    const char *path = req->path;
+
+    buffer_clear(req->body);
+    req->status = 500;
+    req->content_type = "text/plain; charset=utf-8";
+    req->headers[0] = '\0';
+    req->domain[0] = '\0';
+    req->error = NULL;
+    req->path[0] = '\0';
+
+    if (req->method == NULL || req->target == NULL) {
+        http_answer_text(req, 400, "missing method or request target");
+        return;
+    }
+    if (decode_path(req) == -1) {
+        http_answer_text(req, 400, "invalid percent-encoding in path");
+        return;
+    }
+
+    if (strcasecmp(path, "/mail/config-v1.1.xml") == 0 ||
+        strcasecmp(path, "/.well-known/autoconfig/mail/config-v1.1.xml") == 0 ||
+        strcasecmp(path, "/v1.1/mail/config-v1.1.xml") == 0)
+        autoconfig_handle(svc, req);
+    else if (strcasecmp(path, "/autodiscover/autodiscover.xml") == 0)
+        autodiscover_handle_pox(svc, req);
+    else if (strncasecmp(path, JSON_PATH, strlen(JSON_PATH)) == 0 &&
+             (path[strlen(JSON_PATH)] == '\0' ||
+              path[strlen(JSON_PATH)] == '/'))
+        autodiscover_handle_json(svc, req, path + strlen(JSON_PATH));
+    else
+        http_answer_text(req, 404, "no such path");
+}
+
+int
+http_log_fields(const struct http_request *req, struct buffer *line)
+{
+    const char *question, *method;
+    char target[HTTP_PATH_MAX];
+    size_t len;
+
+    /* A method is an HTTP token; anything else is quoted like input. */
+    method = req->method != NULL ? req->method : "";
+    if (method[0] != '\0' && strlen(method) <= 16 &&
+        strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(method)) {
+        if (buffer_printf(line, "method=%s", method) == -1)
+            return -1;
+    } else if (buffer_append_str(line, "method=") == -1 ||
+               log_append_quoted(line, method, 16) == -1) {
+        return -1;
+    }
+
+    /* The raw path only: the query holds the client's address. */
+    target[0] = '\0';
+    if (req->target != NULL) {
+        question = strchr(req->target, '?');
+        len = question == NULL ? strlen(req->target)
+                               : (size_t)(question - req->target);
+        if (len >= sizeof(target))
+            len = sizeof(target) - 1;
+        memcpy(target, req->target, len);
+        target[len] = '\0';
+    }
+    if (buffer_append_str(line, " path=") == -1 ||
+        log_append_quoted(line, target, 200) == -1 ||
+        buffer_printf(line, " status=%d domain=", req->status) == -1 ||
+        log_append_quoted(line, req->domain, 253) == -1 ||
+        buffer_printf(line, " bytes=%zu", req->body->len) == -1)
+        return -1;
+    if (req->error != NULL && (buffer_append_str(line, " error=") == -1 ||
+                               log_append_quoted(line, req->error, 200) == -1))
+        return -1;
+    return 0;
+}

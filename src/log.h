@@ -1,0 +1,38 @@
+/*
+ * Log lines on stderr: one write(2) per line, so lines from several
+ * threads never interleave.
+ */
+#ifndef MAILAUTOCONF_LOG_H
+#define MAILAUTOCONF_LOG_H
+
+#include <stddef.h>
+
+#include "buffer.h"
+
+/* Enables debug lines when verbose is nonzero. */
+void log_init(int verbose);
+
+/* Returns nonzero when debug lines are enabled. */
+int log_verbose(void);
+
+/*
+ * Writes "mailautoconf: " and the formatted message, without a timestamp.
+ * For command-line errors before serving starts.
+ */
+void log_plain(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes a UTC timestamp, "mailautoconf: " and the formatted message. */
+void log_line(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* Like log_line, only when verbose. */
+void log_debug(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Appends value in single quotes, at most max bytes of it, with quotes,
+ * backslashes and bytes outside printable ASCII written as \xNN, so that
+ * client input can never forge a log line. Returns 0 or -1 like
+ * buffer_append.
+ */
+int log_append_quoted(struct buffer *buf, const char *value, size_t max);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * mailautoconf: a FastCGI responder that tells mail clients how to reach
+ * their servers (Thunderbird autoconfig, Outlook Autodiscover).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "memory.h"
+#include "responder.h"
+#include "service.h"
+
+#define EXIT_STARTUP 1
+
+static const char usage[] =
+    "usage: mailautoconf serve [--listen ADDRESS] [--templates DIR]\n"
+    "                          [--threads N] [-v] PROVIDER.json\n"
+    "       mailautoconf --help | --version\n";
+
+static const char help[] =
+    "\n"
+    "Answers mail client auto-configuration requests (Thunderbird autoconfig,\n"
+    "Outlook Autodiscover XML and JSON) over FastCGI, from a JSON provider\n"
+    "file.\n"
+    "\n"
+    "serve options:\n"
+    "  --listen ADDRESS  listen on a unix socket path or HOST:PORT instead of\n"
+    "                    the socket on standard input (spawn-fcgi, systemd)\n"
+    "  --templates DIR   template folder (default " MAILAUTOCONF_TEMPLATE_DIR
+    ")\n"
+    "  --threads N       worker threads, 1 to 256 (default 4)\n"
+    "  -v, --verbose     also log debug lines\n"
+    "\n"
+    "Signals: SIGTERM and SIGINT finish the requests in hand, then exit 0.\n"
+    "Exit status: 0 after a clean stop, 1 when starting failed.\n";
+
+struct options {
+    const char *listen;
+    const char *templates;
+    const char *provider;
+    int threads;
+    int verbose;
+};
+
+static int
+usage_error(const char *message, const char *subject)
+{
+    log_plain("%s '%s'", message, subject);
+    fputs(usage, stderr);
+    return -1;
+}
+
+static int
+parse_serve_options(int argc, char **argv, struct options *opts)
+{
+    int i;
+
+    for (i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        int has_value = i + 1 < argc;
+
+        if (strcmp(arg, "--listen") == 0 && has_value) {
+            opts->listen = argv[++i];
+        } else if (strcmp(arg, "--templates") == 0 && has_value) {
+            opts->templates = argv[++i];
+        } else if (strcmp(arg, "--threads") == 0 && has_value) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+
+            if (*end != '\0' || n < 1 || n > RESPONDER_THREADS_MAX)
+                return usage_error("--threads must be from 1 to 256, not",
+                                   argv[i]);
+            opts->threads = (int)n;
+        } else if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
+            opts->verbose = 1;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            return usage_error(has_value || strncmp(arg, "--", 2) != 0
+                                   ? "unknown option"
+                                   : "option needs a value:",
+                               arg);
+        } else if (opts->provider == NULL) {
+            opts->provider = arg;
+        } else {
+            return usage_error("unexpected argument", arg);
+        }
+    }
+    if (opts->provider == NULL) {
+        log_plain("missing the provider file");
+        fputs(usage, stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+serve(int argc, char **argv)
+{
+    struct options opts = {NULL, MAILAUTOCONF_TEMPLATE_DIR, NULL,
+                           RESPONDER_THREADS_DEFAULT, 0};
+    struct service svc;
+    char err[1024];
+    size_t providers, domains;
+    int fd = STDIN_FILENO, rc;
+
+    if (parse_serve_options(argc, argv, &opts) == -1)
+        return EXIT_STARTUP;
+    log_init(opts.verbose);
+
+    if (service_load(&svc, opts.provider, opts.templates, err, sizeof(err)) ==
+        -1) {
+        log_plain("%s", err);
+        return EXIT_STARTUP;
+    }
+    if (opts.listen != NULL) {
+        fd = responder_listen(opts.listen, err, sizeof(err));
+        if (fd == -1) {
+            log_plain("%s", err);
+            service_release(&svc);
+            return EXIT_STARTUP;
+        }
+    } else if (responder_check_stdin() == -1) {
+        log_plain("standard input is not a listening socket; run under "
+                  "spawn-fcgi or systemd, or give --listen ADDRESS");
+        service_release(&svc);
+        return EXIT_STARTUP;
+    }
+
+    providers = provider_count(svc.providers, &domains);
+    log_line("serving %zu providers with %zu domains on %s, %d threads",
+             providers, domains,
+             opts.listen != NULL ? opts.listen : "standard input",
+             opts.threads);
+    rc = responder_run(&svc, fd, opts.threads);
+    service_release(&svc);
+    if (opts.listen != NULL)
+        close(fd);
+    return rc == 0 ? EXIT_SUCCESS : EXIT_STARTUP;
+}
+
+int
+main(int argc, char **argv)
+{
+    memory_init();
+    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+        fputs(usage, stdout);
+        fputs(help, stdout);
+        return EXIT_SUCCESS;
+    }
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("mailautoconf %s\n", MAILAUTOCONF_VERSION);
+        return EXIT_SUCCESS;
+    }
+    if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+        return serve(argc, argv);
+
+    if (argc >= 2)
+        log_plain("unknown command '%s'", argv[1]);
+    fputs(usage, stderr);
+    return EXIT_STARTUP;
+}

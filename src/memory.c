@@ -1,0 +1,77 @@
+#include "memory.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+static atomic_long allocation_count;
+static atomic_long fail_at;
+static atomic_int fail_sticky;
+
+const XML_Memory_Handling_Suite memory_expat_suite = {
+    memory_malloc, memory_realloc, memory_free};
+
+void
+memory_init(void)
+{
+    json_set_alloc_funcs(memory_malloc, memory_free);
+}
+
+static int
+memory_should_fail(void)
+{
+    long n = atomic_fetch_add(&allocation_count, 1) + 1;
+    long at = atomic_load(&fail_at);
+
+    if (at == 0)
+        return 0;
+    return n == at || (n > at && atomic_load(&fail_sticky));
+}
+
+void *
+memory_malloc(size_t size)
+{
+    if (memory_should_fail())
+        return NULL;
+    return malloc(size);
+}
+
+void *
+memory_realloc(void *ptr, size_t size)
+{
+    if (memory_should_fail())
+        return NULL;
+    return realloc(ptr, size);
+}
+
+void
+memory_free(void *ptr)
+{
+    free(ptr);
+}
+
+char *
+memory_strdup(const char *str)
+{
+    size_t len = strlen(str) + 1;
+    char *copy = memory_malloc(len);
+
+    if (copy != NULL)
+        memcpy(copy, str, len);
+    return copy;
+}
+
+void
+memory_fail_after(long n, int sticky)
+{
+    atomic_store(&fail_sticky, sticky);
+    atomic_store(&fail_at, n == 0 ? 0 : atomic_load(&allocation_count) + n);
+}
+
+long
+memory_allocation_count(void)
+{
+    return atomic_load(&allocation_count);
+}

@@ -1,0 +1,42 @@
+/*
+ * The provider file: mail providers, their domains and their servers,
+ * loaded and checked once at startup. docs/provider-file.md describes the
+ * format.
+ */
+#ifndef MAILAUTOCONF_PROVIDER_H
+#define MAILAUTOCONF_PROVIDER_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct provider_set;
+
+/*
+ * Reads and checks the file at path. Returns 0 and a set the caller frees
+ * with provider_set_free, or -1 with a message in err that names the file
+ * and either the line and column of a JSON syntax error or the path of the
+ * wrong field, such as "providers[0].incoming[1].port".
+ *
+ * Each provider is kept as a JSON object that templates render directly:
+ * display_name, display_short_name, activesync_url, autodiscover_host (all
+ * optional strings), and the arrays incoming, outgoing and servers (both
+ * together). Each server has type, hostname, port, socket_type,
+ * authentication (array), username, and the booleans ssl, starttls, plain,
+ * tls (ssl or starttls) and auth_required.
+ */
+int provider_load(const char *path, struct provider_set **out, char *err,
+                  size_t err_size);
+
+/*
+ * Returns the provider serving a normalized (lower-case) domain, borrowed
+ * from the set, or NULL when no provider lists it.
+ */
+const json_t *provider_find(const struct provider_set *set, const char *domain);
+
+/* Returns the number of providers and, in *domains, of domains. */
+size_t provider_count(const struct provider_set *set, size_t *domains);
+
+void provider_set_free(struct provider_set *set);
+
+#endif

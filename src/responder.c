@@ -1,0 +1,321 @@
+#include "responder.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "http.h"
+#include "log.h"
+
+#define LISTEN_BACKLOG 1024
+
+struct responder {
+    const struct service *svc;
+    int listen_fd;
+    int stop_pipe[2]; /* readable once stopping begins */
+    atomic_int stopping;
+};
+
+static int
+listen_unix(const char *path, char *err, size_t err_size)
+{
+    struct sockaddr_un addr;
+    struct stat st;
+    int fd;
+
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        snprintf(err, err_size, "'%s': socket path too long", path);
+        return -1;
+    }
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            snprintf(err, err_size, "'%s' exists and is not a socket", path);
+            return -1;
+        }
+        unlink(path);
+    }
+
+    memset(&addr, 0, sizeof(addr));
+    addr.sun_family = AF_UNIX;
+    strcpy(addr.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd == -1 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == -1 ||
+        listen(fd, LISTEN_BACKLOG) == -1) {
+        snprintf(err, err_size, "cannot listen on '%s': %s", path,
+                 strerror(errno));
+        if (fd != -1)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int
+listen_tcp(const char *address, char *err, size_t err_size)
+{
+    char host[256];
+    const char *given = address, *port, *end;
+    struct addrinfo hints, *list = NULL;
+    int fd = -1, one = 1, rc;
+
+    if (address[0] == '[') {
+        end = strchr(address, ']');
+        port = end != NULL && end[1] == ':' ? end + 2 : NULL;
+        address++;
+    } else {
+        end = strrchr(address, ':');
+        port = end != NULL ? end + 1 : NULL;
+    }
+    if (port == NULL || port[0] == '\0' ||
+        (size_t)(end - address) >= sizeof(host)) {
+        snprintf(err, err_size, "'%s' is neither a socket path nor HOST:PORT",
+                 given);
+        return -1;
+    }
+    memcpy(host, address, (size_t)(end - address));
+    host[end - address] = '\0';
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    rc = getaddrinfo(host[0] == '\0' ? NULL : host, port, &hints, &list);
+    if (rc != 0) {
+        snprintf(err, err_size, "cannot resolve '%s': %s", host,
+                 gai_strerror(rc));
+        return -1;
+    }
+    fd = socket(list->ai_family, list->ai_socktype, list->ai_protocol);
+    if (fd == -1 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+        bind(fd, list->ai_addr, list->ai_addrlen) == -1 ||
+        listen(fd, LISTEN_BACKLOG) == -1) {
+        snprintf(err, err_size, "cannot listen on '%s:%s': %s", host, port,
+                 strerror(errno));
+        if (fd != -1)
+            close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(list);
+    return fd;
+}
+
+int
+responder_listen(const char *address, char *err, size_t err_size)
+{
+    if (strchr(address, '/') != NULL)
+        return listen_unix(address, err, err_size);
+    return listen_tcp(address, err, err_size);
+}
+
+int
+responder_check_stdin(void)
+{
+    int listening = 0;
+    socklen_t len = sizeof(listening);
+
+    if (getsockopt(STDIN_FILENO, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) ==
+            -1 ||
+        !listening)
+        return -1;
+    return 0;
+}
+
+static long
+read_fcgi_body(void *handle, char *bytes, size_t size)
+{
+    FCGX_Stream *in = handle;
+    int n = FCGX_GetStr(bytes, (int)size, in);
+
+    return FCGX_GetError(in) != 0 ? -1 : n;
+}
+
+static const char *
+request_target(char **env)
+{
+    const char *target = FCGX_GetParam("REQUEST_URI", env);
+
+    if (target == NULL)
+        target = FCGX_GetParam("DOCUMENT_URI", env);
+    if (target == NULL)
+        target = FCGX_GetParam("SCRIPT_NAME", env);
+    return target;
+}
+
+static long
+elapsed_us(const struct timespec *start)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000000L +
+           (now.tv_nsec - start->tv_nsec) / 1000;
+}
+
+/* Answers one FastCGI request and logs it. */
+static void
+serve_request(const struct service *svc, FCGX_Request *fcgi,
+              struct buffer *body, struct buffer *line)
+{
+    struct http_request req;
+    struct timespec start;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    memset(&req, 0, sizeof(req));
+    req.method = FCGX_GetParam("REQUEST_METHOD", fcgi->envp);
+    req.target = request_target(fcgi->envp);
+    req.query = FCGX_GetParam("QUERY_STRING", fcgi->envp);
+    req.host = FCGX_GetParam("HTTP_HOST", fcgi->envp);
+    req.content_length = FCGX_GetParam("CONTENT_LENGTH", fcgi->envp);
+    req.read_body = read_fcgi_body;
+    req.body_handle = fcgi->in;
+    req.body = body;
+
+    http_handle(svc, &req);
+
+    FCGX_FPrintF(fcgi->out,
+                 "Status: %d %s\r\n"
+                 "Content-Type: %s\r\n"
+                 "Content-Length: %lu\r\n"
+                 "X-Content-Type-Options: nosniff\r\n"
+                 "%s\r\n",
+                 req.status, http_reason(req.status), req.content_type,
+                 (unsigned long)body->len, req.headers);
+    if (strcmp(req.method != NULL ? req.method : "", "HEAD") != 0)
+        FCGX_PutStr(body->data != NULL ? body->data : "", (int)body->len,
+                    fcgi->out);
+
+    buffer_clear(line);
+    if (http_log_fields(&req, line) == 0 &&
+        buffer_printf(line, " duration_us=%ld", elapsed_us(&start)) == 0)
+        log_line("%s", line->data);
+    else
+        log_line("status=%d error='log line too long'", req.status);
+}
+
+static void *
+worker_main(void *arg)
+{
+    struct responder *responder = arg;
+    struct buffer body, line;
+    FCGX_Request fcgi;
+
+    buffer_init(&body, HTTP_ANSWER_MAX);
+    buffer_init(&line, 4096);
+    if (FCGX_InitRequest(&fcgi, responder->listen_fd, 0) != 0) {
+        log_line("FCGX_InitRequest failed; worker thread stops");
+        return NULL;
+    }
+
+    while (!atomic_load(&responder->stopping)) {
+        struct pollfd fds[2] = {{responder->listen_fd, POLLIN, 0},
+                                {responder->stop_pipe[0], POLLIN, 0}};
+
+        if (poll(fds, 2, -1) == -1) {
+            if (errno == EINTR)
+                continue;
+            log_line("poll failed: %s; worker thread stops", strerror(errno));
+            break;
+        }
+        if (fds[1].revents != 0)
+            break;
+        /* Another thread may have taken the connection: accept fails. */
+        if (FCGX_Accept_r(&fcgi) < 0)
+            continue;
+        serve_request(responder->svc, &fcgi, &body, &line);
+        FCGX_Finish_r(&fcgi);
+    }
+
+    FCGX_Free(&fcgi, 0);
+    buffer_release(&body);
+    buffer_release(&line);
+    return NULL;
+}
+
+/* Blocks until SIGTERM or SIGINT; logs and ignores SIGHUP. */
+static int
+wait_for_stop(const sigset_t *signals)
+{
+    int sig;
+
+    for (;;) {
+        if (sigwait(signals, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            return sig;
+        /* XXX: reloading the provider file on SIGHUP is not built yet. */
+        log_line("SIGHUP ignored: reloading is not supported yet");
+    }
+}
+
+int
+responder_run(const struct service *svc, int listen_fd, int threads)
+{
+    struct responder responder;
+    pthread_t workers[RESPONDER_THREADS_MAX];
+    sigset_t signals;
+    int i, started = 0, sig, flags;
+
+    responder.svc = svc;
+    responder.listen_fd = listen_fd;
+    atomic_init(&responder.stopping, 0);
+
+    /*
+     * Workers poll the socket and the stop pipe, then accept without
+     * blocking, so that a stop never waits on a thread stuck in accept.
+     */
+    flags = fcntl(listen_fd, F_GETFL);
+    if (flags == -1 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+        pipe(responder.stop_pipe) == -1) {
+        log_line("cannot prepare the listening socket: %s", strerror(errno));
+        return -1;
+    }
+
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+
+    if (FCGX_Init() != 0) {
+        log_line("FCGX_Init failed");
+        return -1;
+    }
+    for (i = 0; i < threads; i++) {
+        if (pthread_create(&workers[i], NULL, worker_main, &responder) != 0)
+            break;
+        started++;
+    }
+    if (started == 0) {
+        log_line("cannot start worker threads: %s", strerror(errno));
+        return -1;
+    }
+
+    sig = wait_for_stop(&signals);
+    log_line("stopping on %s after the requests in hand",
+             sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    atomic_store(&responder.stopping, 1);
+    if (write(responder.stop_pipe[1], "x", 1) != 1)
+        log_line("cannot wake worker threads: %s", strerror(errno));
+    for (i = 0; i < started; i++)
+        pthread_join(workers[i], NULL);
+
+    close(responder.stop_pipe[0]);
+    close(responder.stop_pipe[1]);
+    log_line("stopped");
+    return 0;
+}

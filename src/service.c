@@ -1,0 +1,63 @@
+#include "service.h"
+
+#include <string.h>
+#include <unistd.h>
+
+static unsigned long
+hash_host_name(void)
+{
+    char name[256] = "";
+    unsigned long hash = 2166136261UL;
+    size_t i;
+
+    gethostname(name, sizeof(name) - 1);
+    for (i = 0; name[i] != '\0'; i++)
+        hash = ((hash ^ (unsigned char)name[i]) * 16777619UL) & 0xffffffffUL;
+    return hash;
+}
+
+int
+service_load(struct service *svc, const char *provider_path,
+             const char *template_dir, char *err, size_t err_size)
+{
+    struct {
+        const char *file;
+        struct template **slot;
+    } templates[] = {
+        {"autoconfig.xml", &svc->autoconfig},
+        {"autodiscover.xml", &svc->autodiscover},
+        {"autodiscover-error.xml", &svc->autodiscover_error},
+        {"mobilesync.xml", &svc->mobilesync},
+        {"autodiscover.json", &svc->json},
+        {"autodiscover-error.json", &svc->json_error},
+    };
+    size_t i;
+
+    memset(svc, 0, sizeof(*svc));
+    svc->server_id = hash_host_name();
+    for (i = 0; i < sizeof(templates) / sizeof(templates[0]); i++) {
+        if (template_load(template_dir, templates[i].file, templates[i].slot,
+                          err, err_size) == -1)
+            goto fail;
+    }
+    if (provider_load(provider_path, &svc->providers, err, err_size) == -1)
+        goto fail;
+    return 0;
+
+fail:
+    service_release(svc);
+    return -1;
+}
+
+void
+service_release(struct service *svc)
+{
+    provider_set_free(svc->providers);
+    template_free(svc->autoconfig);
+    template_free(svc->autodiscover);
+    template_free(svc->autodiscover_error);
+    template_free(svc->mobilesync);
+    template_free(svc->json);
+    template_free(svc->json_error);
+    memset(svc, 0, sizeof(*svc));
+}
