@@ -5,21 +5,31 @@
 #include "address.h"
 #include "url.h"
 
+/*
+ * Renders the provider's settings. For an alias domain the placeholders
+ * take the main domain, as the servers and logins belong to it.
+ */
 static int
 render_config(const struct service *svc, struct http_request *req,
               const json_t *provider, const struct address *address)
 {
+    const char *main_domain =
+        provider_alias_target(svc->providers, req->domain);
+    char full[ADDRESS_LOCAL_MAX + 1 + ADDRESS_DOMAIN_MAX + 1];
     struct template_var vars[] = {
         {"domain", req->domain},
-        {"address", address != NULL ? address->full : NULL},
+        {"address", NULL},
     };
-    struct template_context ctx = {provider,
-                                   vars,
-                                   2,
-                                   vars[1].value,
-                                   address != NULL ? address->local : NULL,
-                                   req->domain};
+    struct template_context ctx = {
+        provider, vars, 2,
+        NULL,     NULL, main_domain != NULL ? main_domain : req->domain};
 
+    if (address != NULL) {
+        snprintf(full, sizeof(full), "%s@%s", address->local, ctx.domain);
+        vars[1].value = full;
+        ctx.address = full;
+        ctx.local_part = address->local;
+    }
     return template_render(svc->autoconfig, &ctx, req->body);
 }
 

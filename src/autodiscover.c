@@ -210,22 +210,34 @@ answer_pox_error(const struct service *svc, struct http_request *req,
     req->error = reason;
 }
 
-/* Renders the settings of the provider for the domain in req->domain. */
+/*
+ * Renders the settings of the provider for the domain in req->domain. For
+ * an alias domain with a known address, the settings are a redirect to the
+ * same local part at the main domain.
+ */
 static void
 answer_settings(const struct service *svc, struct http_request *req,
                 const char *schema, const struct address *address)
 {
     const json_t *provider = provider_find(svc->providers, req->domain);
+    const char *main_domain =
+        provider_alias_target(svc->providers, req->domain);
     const struct template *tmpl = svc->autodiscover;
     const char *full = address != NULL ? address->full : NULL;
+    char redirect[ADDRESS_LOCAL_MAX + 1 + ADDRESS_DOMAIN_MAX + 1];
     struct template_var vars[] = {
         {"domain", req->domain},
         {"address", full},
         {"response_schema", schema},
+        {"redirect_address", NULL},
     };
-    struct template_context ctx = {
-        provider,   vars, 3, full, address != NULL ? address->local : NULL,
-        req->domain};
+    struct template_context ctx = {provider,
+                                   vars,
+                                   4,
+                                   full,
+                                   address != NULL ? address->local : NULL,
+                                   main_domain != NULL ? main_domain
+                                                       : req->domain};
 
     if (provider == NULL) {
         answer_pox_error(svc, req, schema, POX_NOT_FOUND,
@@ -241,6 +253,11 @@ answer_settings(const struct service *svc, struct http_request *req,
             return;
         }
         tmpl = svc->mobilesync;
+    }
+    if (main_domain != NULL && address != NULL) {
+        snprintf(redirect, sizeof(redirect), "%s@%s", address->local,
+                 main_domain);
+        vars[3].value = redirect;
     }
 
     if (template_render(tmpl, &ctx, req->body) == -1) {

@@ -67,14 +67,22 @@ http_answer_method_not_allowed(struct http_request *req, const char *allowed)
 static int
 decode_path(struct http_request *req)
 {
-    const char *question = strchr(req->target, '?');
-    size_t len = question == NULL ? strlen(req->target)
-                                  : (size_t)(question - req->target);
+    const char *target = req->target, *question;
+    size_t len;
+
+    /* An absolute-form target (RFC 9112 3.2.2) carries scheme and host. */
+    if (strncasecmp(target, "http://", 7) == 0 ||
+        strncasecmp(target, "https://", 8) == 0) {
+        target = strchr(strchr(target, ':') + 3, '/');
+        if (target == NULL)
+            target = "/";
+    }
+    question = strchr(target, '?');
+    len = question == NULL ? strlen(target) : (size_t)(question - target);
 
     if (req->query == NULL)
         req->query = question == NULL ? "" : question + 1;
-    return url_decode(req->target, len, req->path, sizeof(req->path)) == -1 ? -1
-                                                                            : 0;
+    return url_decode(target, len, req->path, sizeof(req->path)) == -1 ? -1 : 0;
 }
 
 void

@@ -1,7 +1,6 @@
 /*
- * One HTTP request and its answer, independent of FastCGI, so that the
- * handlers can be driven by unit tests and fuzzers as well as by the
- * responder.
+ * One HTTP request and its response, independent of FastCGI, so that unit
+ * tests and fuzzers can drive the handlers as well as the responder does.
  */
 #ifndef MAILAUTOCONF_HTTP_H
 #define MAILAUTOCONF_HTTP_H
@@ -38,8 +37,8 @@ struct http_request {
 };
 
 /*
- * Answers req from svc: routes by path and fills status, content_type,
- * headers and body. Never fails: every problem becomes an answer.
+ * Handles req with svc: routes by path and fills status, content_type,
+ * headers and body. Never fails, because every problem becomes a response.
  */
 void http_handle(const struct service *svc, struct http_request *req);
 
@@ -50,13 +49,13 @@ int http_is_get(const struct http_request *req);
 int http_is_post(const struct http_request *req);
 
 /*
- * Sets a plain-text answer with status and message; the message is also
+ * Sets a plain-text response with status and message; the message is also
  * what the log line reports. The message must be a constant.
  */
 void http_answer_text(struct http_request *req, int status,
                       const char *message);
 
-/* Sets a 405 answer that lists the allowed methods. */
+/* Sets a 405 response that lists the allowed methods. */
 void http_answer_method_not_allowed(struct http_request *req,
                                     const char *allowed);
 

@@ -12,10 +12,12 @@
 #define DISPLAY_NAME_MAX 60
 #define DISPLAY_SHORT_NAME_MAX 20
 #define STRING_MAX 2048
+#define TTL_HOURS_MAX 8760 /* one year */
 
 struct provider_set {
     json_t *providers; /* array of provider objects */
-    json_t *domains;   /* object: domain -> provider object */
+    json_t *domains;   /* object: domain or alias -> provider object */
+    json_t *aliases;   /* object: alias domain -> main domain */
 };
 
 struct loader {
@@ -431,39 +433,40 @@ load_domains(struct loader *loader, const char *path, json_t *provider,
     return 0;
 }
 
+/* Checks an http:// or https:// URL that may contain placeholders. */
 static int
-load_provider(struct loader *loader, const char *path, json_t *provider,
-              struct provider_set *set, json_t *paths)
+check_url(struct loader *loader, const char *path, const char *url,
+          int https_only)
 {
-    static const char *const keys[] = {"domains",
-                                       "incoming",
-                                       "outgoing",
-                                       "display_name",
-                                       "display_short_name",
-                                       "activesync_url",
-                                       "autodiscover_host",
-                                       NULL};
-    static const char *const optional[] = {"display_name", "display_short_name",
-                                           "activesync_url",
-                                           "autodiscover_host"};
+    const char *rest = NULL;
+
+    if (strncmp(url, "https://", 8) == 0)
+        rest = url + 8;
+    else if (!https_only && strncmp(url, "http://", 7) == 0)
+        rest = url + 7;
+    if (rest == NULL || rest[0] == '\0' || rest[0] == '/' ||
+        strpbrk(url, " \"<>\\^`{|}") != NULL)
+        return fail(loader, path, "'%s' is not a valid %s URL", url,
+                    https_only ? "https://" : "http:// or https://");
+    return check_placeholders(loader, path, url, 1);
+}
+
+static int
+load_strings(struct loader *loader, const char *path, json_t *provider,
+             json_t *view)
+{
+    static const char *const names[] = {"display_name", "display_short_name",
+                                        "activesync_url", "autodiscover_host",
+                                        "windows_domain"};
     char member[PATH_MAX_LEN];
-    json_t *view;
     const char *value;
     size_t i;
 
-    if (!json_is_object(provider))
-        return fail(loader, path, "must be an object");
-    if (check_keys(loader, path, provider, keys) == -1)
-        return -1;
-    view = json_pack("{s:[]}", "servers");
-    if (view == NULL || json_array_append_new(set->providers, view) == -1)
-        return fail_nomem(loader);
-
-    for (i = 0; i < 4; i++) {
-        if (get_string(loader, path, provider, optional[i], &value) == -1)
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (get_string(loader, path, provider, names[i], &value) == -1)
             return -1;
         if (value != NULL &&
-            json_object_set_new(view, optional[i], json_string(value)) == -1)
+            json_object_set_new(view, names[i], json_string(value)) == -1)
             return fail_nomem(loader);
     }
 
@@ -480,17 +483,188 @@ load_provider(struct loader *loader, const char *path, json_t *provider,
 
     value = json_string_value(json_object_get(view, "activesync_url"));
     member_path(member, path, "activesync_url");
-    if (value != NULL && (strncmp(value, "https://", 8) != 0 ||
-                          strchr(value, ' ') != NULL || value[8] == '\0'))
-        return fail(loader, member, "must be an https:// URL");
+    if (value != NULL && check_url(loader, member, value, 1) == -1)
+        return -1;
     value = json_string_value(json_object_get(view, "autodiscover_host"));
     member_path(member, path, "autodiscover_host");
     if (value != NULL && check_hostname(loader, member, value) == -1)
         return -1;
+    value = json_string_value(json_object_get(view, "windows_domain"));
+    member_path(member, path, "windows_domain");
+    if (value != NULL &&
+        strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                      "0123456789.-_") != strlen(value))
+        return fail(loader, member,
+                    "'%s' may contain only letters, digits, '.', '-' and '_'",
+                    value);
+    return 0;
+}
 
-    if (load_domains(loader, path, provider, view, set->domains, paths) == -1 ||
+static int
+load_ttl(struct loader *loader, const char *path, json_t *provider,
+         json_t *view)
+{
+    char member[PATH_MAX_LEN];
+    json_t *ttl = json_object_get(provider, "ttl_hours");
+
+    if (ttl == NULL)
+        return 0;
+    member_path(member, path, "ttl_hours");
+    if (!json_is_integer(ttl) || json_integer_value(ttl) < 1 ||
+        json_integer_value(ttl) > TTL_HOURS_MAX)
+        return fail(loader, member, "must be an integer from 1 to %d",
+                    TTL_HOURS_MAX);
+    if (json_object_set(view, "ttl_hours", ttl) == -1)
+        return fail_nomem(loader);
+    return 0;
+}
+
+/* Loads a CalDAV ("calendar") or CardDAV ("address_book") service. */
+static int
+load_dav(struct loader *loader, const char *path, json_t *provider,
+         json_t *view, const char *key)
+{
+    static const char *const keys[] = {"url", "username", "authentication",
+                                       NULL};
+    static const char *const methods[] = {"http-basic", "http-digest",
+                                          "OAuth2"};
+    char member[PATH_MAX_LEN], field[PATH_MAX_LEN], item[PATH_MAX_LEN];
+    json_t *dav = json_object_get(provider, key), *dav_view, *auth, *list;
+    const char *url, *username;
+    size_t i, k;
+
+    if (dav == NULL)
+        return 0;
+    member_path(member, path, key);
+    if (!json_is_object(dav))
+        return fail(loader, member, "must be an object");
+    if (check_keys(loader, member, dav, keys) == -1 ||
+        get_string(loader, member, dav, "url", &url) == -1 ||
+        get_string(loader, member, dav, "username", &username) == -1)
+        return -1;
+    member_path(field, member, "url");
+    if (url == NULL)
+        return fail(loader, field, "missing");
+    if (check_url(loader, field, url, 0) == -1)
+        return -1;
+    member_path(field, member, "username");
+    if (username == NULL)
+        username = "%EMAILADDRESS%";
+    if (check_placeholders(loader, field, username, 1) == -1)
+        return -1;
+
+    list = json_array();
+    dav_view = json_pack("{s:s, s:s, s:o*}", "url", url, "username", username,
+                         "authentication", list);
+    if (dav_view == NULL || json_object_set_new(view, key, dav_view) == -1)
+        return fail_nomem(loader);
+    auth = json_object_get(dav, "authentication");
+    member_path(field, member, "authentication");
+    if (auth == NULL)
+        return json_array_append_new(list, json_string("http-basic")) == -1
+                   ? fail_nomem(loader)
+                   : 0;
+    if (!json_is_array(auth) || json_array_size(auth) == 0)
+        return fail(loader, field, "must be a non-empty array of methods");
+    for (i = 0; i < json_array_size(auth); i++) {
+        const char *name = json_string_value(json_array_get(auth, i));
+
+        item_path(item, field, i);
+        for (k = 0; name != NULL && k < 3; k++) {
+            if (strcmp(name, methods[k]) == 0)
+                break;
+        }
+        if (name == NULL || k == 3)
+            return fail(loader, item,
+                        "unknown method; known are http-basic, http-digest "
+                        "and OAuth2");
+        if (json_array_append(list, json_array_get(auth, i)) == -1)
+            return fail_nomem(loader);
+    }
+    return 0;
+}
+
+/*
+ * Loads "aliases": an object from alias domain to one of the provider's
+ * own domains. Autodiscover redirects an alias address to its main domain.
+ */
+static int
+load_aliases(struct loader *loader, const char *path, json_t *provider,
+             json_t *view, struct provider_set *set, json_t *paths)
+{
+    char member[PATH_MAX_LEN], item[PATH_MAX_LEN];
+    char alias[ADDRESS_DOMAIN_MAX + 1], target[ADDRESS_DOMAIN_MAX + 1];
+    json_t *aliases = json_object_get(provider, "aliases"), *value;
+    const char *key;
+
+    if (aliases == NULL)
+        return 0;
+    member_path(member, path, "aliases");
+    if (!json_is_object(aliases))
+        return fail(loader, member,
+                    "must be an object from alias domain to main domain");
+
+    json_object_foreach(aliases, key, value)
+    {
+        const char *main_domain = json_string_value(value);
+        json_t *seen;
+
+        member_path(item, member, key);
+        if (address_normalize_domain(key, strlen(key), alias) == -1)
+            return fail(loader, item, "'%s' is not a valid domain name", key);
+        if (main_domain == NULL ||
+            address_normalize_domain(main_domain, strlen(main_domain),
+                                     target) == -1 ||
+            json_object_get(set->domains, target) != view)
+            return fail(loader, item,
+                        "must name one of this provider's domains");
+        seen = json_object_get(paths, alias);
+        if (seen != NULL)
+            return fail(loader, item, "domain '%s' is also listed at %s", alias,
+                        json_string_value(seen));
+        if (json_object_set_new(paths, alias, json_string(item)) == -1 ||
+            json_object_set(set->domains, alias, view) == -1 ||
+            json_object_set_new(set->aliases, alias, json_string(target)) == -1)
+            return fail_nomem(loader);
+    }
+    return 0;
+}
+
+static int
+load_provider(struct loader *loader, const char *path, json_t *provider,
+              struct provider_set *set, json_t *paths)
+{
+    static const char *const keys[] = {"domains",
+                                       "aliases",
+                                       "incoming",
+                                       "outgoing",
+                                       "display_name",
+                                       "display_short_name",
+                                       "activesync_url",
+                                       "autodiscover_host",
+                                       "windows_domain",
+                                       "ttl_hours",
+                                       "calendar",
+                                       "address_book",
+                                       NULL};
+    json_t *view;
+
+    if (!json_is_object(provider))
+        return fail(loader, path, "must be an object");
+    if (check_keys(loader, path, provider, keys) == -1)
+        return -1;
+    view = json_pack("{s:[]}", "servers");
+    if (view == NULL || json_array_append_new(set->providers, view) == -1)
+        return fail_nomem(loader);
+
+    if (load_strings(loader, path, provider, view) == -1 ||
+        load_ttl(loader, path, provider, view) == -1 ||
+        load_domains(loader, path, provider, view, set->domains, paths) == -1 ||
+        load_aliases(loader, path, provider, view, set, paths) == -1 ||
         load_servers(loader, path, provider, view, "incoming") == -1 ||
-        load_servers(loader, path, provider, view, "outgoing") == -1)
+        load_servers(loader, path, provider, view, "outgoing") == -1 ||
+        load_dav(loader, path, provider, view, "calendar") == -1 ||
+        load_dav(loader, path, provider, view, "address_book") == -1)
         return -1;
     return 0;
 }
@@ -558,7 +732,9 @@ provider_load(const char *path, struct provider_set **out, char *err,
     }
     set->providers = json_array();
     set->domains = json_object();
-    if (set->providers == NULL || set->domains == NULL) {
+    set->aliases = json_object();
+    if (set->providers == NULL || set->domains == NULL ||
+        set->aliases == NULL) {
         fail_nomem(&loader);
         goto fail;
     }
@@ -580,6 +756,12 @@ provider_find(const struct provider_set *set, const char *domain)
     return json_object_get(set->domains, domain);
 }
 
+const char *
+provider_alias_target(const struct provider_set *set, const char *domain)
+{
+    return json_string_value(json_object_get(set->aliases, domain));
+}
+
 size_t
 provider_count(const struct provider_set *set, size_t *domains)
 {
@@ -592,6 +774,7 @@ provider_set_free(struct provider_set *set)
 {
     if (set == NULL)
         return;
+    json_decref(set->aliases);
     json_decref(set->domains);
     json_decref(set->providers);
     memory_free(set);

@@ -14,14 +14,16 @@ struct provider_set;
 
 /*
  * Reads and checks the file at path. Returns 0 and a set the caller frees
- * with provider_set_free, or -1 with a message in err that names the file
- * and either the line and column of a JSON syntax error or the path of the
- * wrong field, such as "providers[0].incoming[1].port".
+ * with provider_set_free, or -1 with a message in err. The message names
+ * the file and either the line and column of a JSON syntax error or the
+ * path of the wrong field, such as "providers[0].incoming[1].port".
  *
  * Each provider is kept as a JSON object that templates render directly:
- * display_name, display_short_name, activesync_url, autodiscover_host (all
- * optional strings), and the arrays incoming, outgoing and servers (both
- * together). Each server has type, hostname, port, socket_type,
+ * the optional strings display_name, display_short_name, activesync_url,
+ * autodiscover_host and windows_domain, the optional integer ttl_hours,
+ * the optional objects calendar and address_book (url, username and the
+ * array authentication), and the arrays incoming, outgoing and servers
+ * (both together). Each server has type, hostname, port, socket_type,
  * authentication (array), username, and the booleans ssl, starttls, plain,
  * tls (ssl or starttls) and auth_required.
  */
@@ -33,6 +35,13 @@ int provider_load(const char *path, struct provider_set **out, char *err,
  * from the set, or NULL when no provider lists it.
  */
 const json_t *provider_find(const struct provider_set *set, const char *domain);
+
+/*
+ * Returns the main domain of an alias domain, borrowed from the set, or
+ * NULL when domain is not an alias.
+ */
+const char *provider_alias_target(const struct provider_set *set,
+                                  const char *domain);
 
 /* Returns the number of providers and, in *domains, of domains. */
 size_t provider_count(const struct provider_set *set, size_t *domains);

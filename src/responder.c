@@ -165,7 +165,7 @@ elapsed_us(const struct timespec *start)
            (now.tv_nsec - start->tv_nsec) / 1000;
 }
 
-/* Answers one FastCGI request and logs it. */
+/* Handles one FastCGI request and logs it. */
 static void
 serve_request(const struct service *svc, FCGX_Request *fcgi,
               struct buffer *body, struct buffer *line)

@@ -467,7 +467,8 @@ append_escaped(struct render_state *state, const char *s, size_t len, int upper)
     return buffer_append(out, s + len - run, run);
 }
 
-/* Writes a string value, replacing the placeholders the context knows. */
+/* Writes a string value, replacing the placeholders the context has values for.
+ */
 static int
 append_expanded(struct render_state *state, const char *s, size_t len,
                 int upper)

@@ -14,8 +14,8 @@
  * A section, closing or comment tag alone on its line removes that line.
  * Names are looked up from the innermost scope outwards, then among the
  * request variables. In string values the placeholders %EMAILADDRESS%,
- * %EMAILLOCALPART% and %EMAILDOMAIN% are replaced when the context knows
- * them.
+ * %EMAILLOCALPART% and %EMAILDOMAIN% are replaced when the context has
+ * their values.
  */
 #ifndef MAILAUTOCONF_TEMPLATE_H
 #define MAILAUTOCONF_TEMPLATE_H
