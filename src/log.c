@@ -3,17 +3,22 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #define LOG_LINE_MAX 2048
 
 static int verbose_enabled;
+static int syslog_enabled;
 
 void
-log_init(int verbose)
+log_init(int verbose, int use_syslog)
 {
     verbose_enabled = verbose;
+    syslog_enabled = use_syslog;
+    if (use_syslog)
+        openlog("mailautoconf", LOG_PID, LOG_DAEMON);
 }
 
 int
@@ -28,6 +33,12 @@ log_write(int timestamp, const char *format, va_list ap)
     char line[LOG_LINE_MAX];
     size_t len = 0;
     int n;
+
+    if (timestamp && syslog_enabled) {
+        vsnprintf(line, sizeof(line), format, ap);
+        syslog(LOG_INFO, "%s", line);
+        return;
+    }
 
     if (timestamp) {
         struct timespec now;

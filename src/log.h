@@ -9,8 +9,12 @@
 
 #include "buffer.h"
 
-/* Enables debug lines when verbose is nonzero. */
-void log_init(int verbose);
+/*
+ * Enables debug lines when verbose is nonzero, and sends log_line and
+ * log_debug lines to syslog (facility daemon) instead of stderr when
+ * use_syslog is nonzero.
+ */
+void log_init(int verbose, int use_syslog);
 
 /* Returns nonzero when debug lines are enabled. */
 int log_verbose(void);
@@ -21,7 +25,10 @@ int log_verbose(void);
  */
 void log_plain(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
-/* Writes a UTC timestamp, "mailautoconf: " and the formatted message. */
+/*
+ * Writes a UTC timestamp, "mailautoconf: " and the formatted message, or
+ * sends the message to syslog.
+ */
 void log_line(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 /* Like log_line, only when verbose. */

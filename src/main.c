@@ -16,7 +16,7 @@
 
 static const char usage[] =
     "usage: mailautoconf serve [--listen ADDRESS] [--templates DIR]\n"
-    "                          [--threads N] [-v] PROVIDER.json\n"
+    "                          [--threads N] [--syslog] [-v] PROVIDER.json\n"
     "       mailautoconf --help | --version\n";
 
 static const char help[] =
@@ -31,9 +31,12 @@ static const char help[] =
     "  --templates DIR   template folder (default " MAILAUTOCONF_TEMPLATE_DIR
     ")\n"
     "  --threads N       worker threads, 1 to 256 (default 4)\n"
+    "  --syslog          log to syslog (facility daemon) instead of stderr\n"
     "  -v, --verbose     also log debug lines\n"
     "\n"
     "Signals: SIGTERM and SIGINT finish the requests in hand, then exit 0.\n"
+    "SIGHUP loads the provider file and templates again; when they fail to\n"
+    "load, the error is logged and the old configuration keeps serving.\n"
     "Exit status: 0 after a clean stop, 1 when starting failed.\n";
 
 struct options {
@@ -42,6 +45,7 @@ struct options {
     const char *provider;
     int threads;
     int verbose;
+    int syslog;
 };
 
 static int
@@ -73,6 +77,8 @@ parse_serve_options(int argc, char **argv, struct options *opts)
                 return usage_error("--threads must be from 1 to 256, not",
                                    argv[i]);
             opts->threads = (int)n;
+        } else if (strcmp(arg, "--syslog") == 0) {
+            opts->syslog = 1;
         } else if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
             opts->verbose = 1;
         } else if (arg[0] == '-' && arg[1] != '\0') {
@@ -94,46 +100,85 @@ parse_serve_options(int argc, char **argv, struct options *opts)
     return 0;
 }
 
+/*
+ * Finds the listening socket handed over by systemd socket activation
+ * (LISTEN_PID and LISTEN_FDS, descriptor 3) or spawn-fcgi (standard
+ * input). Returns the descriptor, or -1 with a message logged.
+ */
+static int
+inherited_socket(void)
+{
+    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+
+    if (pid != NULL && fds != NULL && strtol(pid, NULL, 10) == getpid()) {
+        unsetenv("LISTEN_PID");
+        unsetenv("LISTEN_FDS");
+        unsetenv("LISTEN_FDNAMES");
+        if (strcmp(fds, "1") != 0 || responder_check_socket(3) == -1) {
+            log_plain("socket activation must pass exactly one listening "
+                      "socket, not LISTEN_FDS=%s",
+                      fds);
+            return -1;
+        }
+        return 3;
+    }
+    if (responder_check_socket(STDIN_FILENO) == -1) {
+        log_plain("standard input is not a listening socket; run under "
+                  "spawn-fcgi or systemd, or give --listen ADDRESS");
+        return -1;
+    }
+    return STDIN_FILENO;
+}
+
 static int
 serve(int argc, char **argv)
 {
-    struct options opts = {NULL, MAILAUTOCONF_TEMPLATE_DIR, NULL,
-                           RESPONDER_THREADS_DEFAULT, 0};
-    struct service svc;
+    struct options opts = {
+        NULL, MAILAUTOCONF_TEMPLATE_DIR, NULL, RESPONDER_THREADS_DEFAULT, 0, 0};
+    struct responder_config config;
+    struct service *svc;
     char err[1024];
     size_t providers, domains;
-    int fd = STDIN_FILENO, rc;
+    int fd, rc;
 
     if (parse_serve_options(argc, argv, &opts) == -1)
         return EXIT_STARTUP;
-    log_init(opts.verbose);
 
-    if (service_load(&svc, opts.provider, opts.templates, err, sizeof(err)) ==
+    svc = memory_malloc(sizeof(*svc));
+    if (svc == NULL) {
+        log_plain("out of memory");
+        return EXIT_STARTUP;
+    }
+    if (service_load(svc, opts.provider, opts.templates, err, sizeof(err)) ==
         -1) {
         log_plain("%s", err);
+        memory_free(svc);
         return EXIT_STARTUP;
     }
     if (opts.listen != NULL) {
         fd = responder_listen(opts.listen, err, sizeof(err));
-        if (fd == -1) {
+        if (fd == -1)
             log_plain("%s", err);
-            service_release(&svc);
-            return EXIT_STARTUP;
-        }
-    } else if (responder_check_stdin() == -1) {
-        log_plain("standard input is not a listening socket; run under "
-                  "spawn-fcgi or systemd, or give --listen ADDRESS");
-        service_release(&svc);
+    } else {
+        fd = inherited_socket();
+    }
+    if (fd == -1) {
+        service_release(svc);
+        memory_free(svc);
         return EXIT_STARTUP;
     }
 
-    providers = provider_count(svc.providers, &domains);
+    log_init(opts.verbose, opts.syslog);
+    providers = provider_count(svc->providers, &domains);
     log_line("serving %zu providers with %zu domains on %s, %d threads",
              providers, domains,
-             opts.listen != NULL ? opts.listen : "standard input",
+             opts.listen != NULL ? opts.listen : "an inherited socket",
              opts.threads);
-    rc = responder_run(&svc, fd, opts.threads);
-    service_release(&svc);
+    config.provider_path = opts.provider;
+    config.template_dir = opts.templates;
+    config.listen_fd = fd;
+    config.threads = opts.threads;
+    rc = responder_run(&config, svc);
     if (opts.listen != NULL)
         close(fd);
     return rc == 0 ? EXIT_SUCCESS : EXIT_STARTUP;

@@ -19,12 +19,20 @@
 
 #include "http.h"
 #include "log.h"
+#include "memory.h"
 
 #define LISTEN_BACKLOG 1024
 
+/* A loaded configuration and the number of its users. */
+struct generation {
+    struct service *svc;
+    atomic_int users; /* requests using it, plus one while current */
+};
+
 struct responder {
-    const struct service *svc;
-    int listen_fd;
+    const struct responder_config *config;
+    pthread_mutex_t lock; /* guards current */
+    struct generation *current;
     int stop_pipe[2]; /* readable once stopping begins */
     atomic_int stopping;
 };
@@ -122,13 +130,12 @@ responder_listen(const char *address, char *err, size_t err_size)
 }
 
 int
-responder_check_stdin(void)
+responder_check_socket(int fd)
 {
     int listening = 0;
     socklen_t len = sizeof(listening);
 
-    if (getsockopt(STDIN_FILENO, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) ==
-            -1 ||
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == -1 ||
         !listening)
         return -1;
     return 0;
@@ -206,22 +213,98 @@ serve_request(const struct service *svc, FCGX_Request *fcgi,
         log_line("status=%d error='log line too long'", req.status);
 }
 
+static struct generation *
+generation_hold(struct responder *responder)
+{
+    struct generation *generation;
+
+    pthread_mutex_lock(&responder->lock);
+    generation = responder->current;
+    atomic_fetch_add(&generation->users, 1);
+    pthread_mutex_unlock(&responder->lock);
+    return generation;
+}
+
+static void
+generation_drop(struct generation *generation)
+{
+    if (atomic_fetch_sub(&generation->users, 1) != 1)
+        return;
+    service_release(generation->svc);
+    memory_free(generation->svc);
+    memory_free(generation);
+}
+
+static struct generation *
+generation_new(struct service *svc)
+{
+    struct generation *generation = memory_malloc(sizeof(*generation));
+
+    if (generation == NULL)
+        return NULL;
+    generation->svc = svc;
+    atomic_init(&generation->users, 1);
+    return generation;
+}
+
+/* Loads the configuration again and makes it current when it loads. */
+static void
+reload(struct responder *responder)
+{
+    const struct responder_config *config = responder->config;
+    struct generation *generation, *old;
+    struct service *svc;
+    char err[1024];
+    size_t providers, domains;
+
+    svc = memory_malloc(sizeof(*svc));
+    if (svc == NULL) {
+        log_line("reload failed: out of memory; keeping the current "
+                 "configuration");
+        return;
+    }
+    if (service_load(svc, config->provider_path, config->template_dir, err,
+                     sizeof(err)) == -1) {
+        memory_free(svc);
+        log_line("reload failed: %s; keeping the current configuration", err);
+        return;
+    }
+    generation = generation_new(svc);
+    if (generation == NULL) {
+        service_release(svc);
+        memory_free(svc);
+        log_line("reload failed: out of memory; keeping the current "
+                 "configuration");
+        return;
+    }
+
+    pthread_mutex_lock(&responder->lock);
+    old = responder->current;
+    responder->current = generation;
+    pthread_mutex_unlock(&responder->lock);
+    generation_drop(old);
+    providers = provider_count(svc->providers, &domains);
+    log_line("reloaded '%s': %zu providers with %zu domains",
+             config->provider_path, providers, domains);
+}
+
 static void *
 worker_main(void *arg)
 {
     struct responder *responder = arg;
+    struct generation *generation;
     struct buffer body, line;
     FCGX_Request fcgi;
 
     buffer_init(&body, HTTP_ANSWER_MAX);
     buffer_init(&line, 4096);
-    if (FCGX_InitRequest(&fcgi, responder->listen_fd, 0) != 0) {
+    if (FCGX_InitRequest(&fcgi, responder->config->listen_fd, 0) != 0) {
         log_line("FCGX_InitRequest failed; worker thread stops");
         return NULL;
     }
 
     while (!atomic_load(&responder->stopping)) {
-        struct pollfd fds[2] = {{responder->listen_fd, POLLIN, 0},
+        struct pollfd fds[2] = {{responder->config->listen_fd, POLLIN, 0},
                                 {responder->stop_pipe[0], POLLIN, 0}};
 
         if (poll(fds, 2, -1) == -1) {
@@ -235,8 +318,10 @@ worker_main(void *arg)
         /* Another thread may have taken the connection: accept fails. */
         if (FCGX_Accept_r(&fcgi) < 0)
             continue;
-        serve_request(responder->svc, &fcgi, &body, &line);
+        generation = generation_hold(responder);
+        serve_request(generation->svc, &fcgi, &body, &line);
         FCGX_Finish_r(&fcgi);
+        generation_drop(generation);
     }
 
     FCGX_Free(&fcgi, 0);
@@ -245,9 +330,9 @@ worker_main(void *arg)
     return NULL;
 }
 
-/* Blocks until SIGTERM or SIGINT; logs and ignores SIGHUP. */
+/* Blocks until SIGTERM or SIGINT, reloading on each SIGHUP. */
 static int
-wait_for_stop(const sigset_t *signals)
+wait_for_stop(struct responder *responder, const sigset_t *signals)
 {
     int sig;
 
@@ -256,33 +341,63 @@ wait_for_stop(const sigset_t *signals)
             continue;
         if (sig != SIGHUP)
             return sig;
-        /* XXX: reloading the provider file on SIGHUP is not built yet. */
-        log_line("SIGHUP ignored: reloading is not supported yet");
+        reload(responder);
     }
 }
 
-int
-responder_run(const struct service *svc, int listen_fd, int threads)
+static int
+start(struct responder *responder, pthread_t *workers, int threads)
 {
-    struct responder responder;
-    pthread_t workers[RESPONDER_THREADS_MAX];
-    sigset_t signals;
-    int i, started = 0, sig, flags;
-
-    responder.svc = svc;
-    responder.listen_fd = listen_fd;
-    atomic_init(&responder.stopping, 0);
+    int listen_fd = responder->config->listen_fd, flags, i, started = 0;
 
     /*
      * Workers poll the socket and the stop pipe, then accept without
      * blocking, so that a stop never waits on a thread stuck in accept.
      */
     flags = fcntl(listen_fd, F_GETFL);
-    if (flags == -1 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
-        pipe(responder.stop_pipe) == -1) {
+    if (flags == -1 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) == -1) {
         log_line("cannot prepare the listening socket: %s", strerror(errno));
+        return 0;
+    }
+    if (FCGX_Init() != 0) {
+        log_line("FCGX_Init failed");
+        return 0;
+    }
+    for (i = 0; i < threads; i++) {
+        int rc = pthread_create(&workers[i], NULL, worker_main, responder);
+
+        if (rc != 0) {
+            log_line("cannot start worker thread %d: %s", i + 1, strerror(rc));
+            break;
+        }
+        started++;
+    }
+    return started;
+}
+
+int
+responder_run(const struct responder_config *config, struct service *svc)
+{
+    struct responder responder;
+    pthread_t workers[RESPONDER_THREADS_MAX];
+    sigset_t signals;
+    int i, started, sig;
+
+    responder.config = config;
+    atomic_init(&responder.stopping, 0);
+    responder.current = generation_new(svc);
+    if (responder.current == NULL) {
+        service_release(svc);
+        memory_free(svc);
+        log_line("cannot start: out of memory");
         return -1;
     }
+    if (pipe(responder.stop_pipe) == -1) {
+        log_line("cannot create the stop pipe: %s", strerror(errno));
+        generation_drop(responder.current);
+        return -1;
+    }
+    pthread_mutex_init(&responder.lock, NULL);
 
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&signals);
@@ -291,23 +406,12 @@ responder_run(const struct service *svc, int listen_fd, int threads)
     sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
 
-    if (FCGX_Init() != 0) {
-        log_line("FCGX_Init failed");
-        return -1;
+    started = start(&responder, workers, config->threads);
+    if (started > 0) {
+        sig = wait_for_stop(&responder, &signals);
+        log_line("stopping on %s after the requests in hand",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
     }
-    for (i = 0; i < threads; i++) {
-        if (pthread_create(&workers[i], NULL, worker_main, &responder) != 0)
-            break;
-        started++;
-    }
-    if (started == 0) {
-        log_line("cannot start worker threads: %s", strerror(errno));
-        return -1;
-    }
-
-    sig = wait_for_stop(&signals);
-    log_line("stopping on %s after the requests in hand",
-             sig == SIGTERM ? "SIGTERM" : "SIGINT");
     atomic_store(&responder.stopping, 1);
     if (write(responder.stop_pipe[1], "x", 1) != 1)
         log_line("cannot wake worker threads: %s", strerror(errno));
@@ -316,6 +420,10 @@ responder_run(const struct service *svc, int listen_fd, int threads)
 
     close(responder.stop_pipe[0]);
     close(responder.stop_pipe[1]);
+    generation_drop(responder.current);
+    pthread_mutex_destroy(&responder.lock);
+    if (started == 0)
+        return -1;
     log_line("stopped");
     return 0;
 }

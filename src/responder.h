@@ -18,17 +18,28 @@
 int responder_listen(const char *address, char *err, size_t err_size);
 
 /*
- * Returns 0 when standard input is a listening socket, as spawn-fcgi and
- * socket activation hand it over, or -1.
+ * Returns 0 when fd is a listening socket, as spawn-fcgi (descriptor 0)
+ * and systemd socket activation (descriptor 3) hand it over, or -1.
  */
-int responder_check_stdin(void);
+int responder_check_socket(int fd);
+
+struct responder_config {
+    const char *provider_path; /* reloaded on SIGHUP */
+    const char *template_dir;
+    int listen_fd;
+    int threads;
+};
 
 /*
- * Serves FastCGI requests on listen_fd with the given number of threads
- * until SIGTERM or SIGINT, then lets every request in hand finish.
- * Returns 0 after a clean stop, or -1 with a message logged when the
- * threads could not start.
+ * Serves FastCGI requests on config->listen_fd with config->threads
+ * threads until SIGTERM or SIGINT, then lets every request in hand
+ * finish. Takes ownership of svc, which must come from memory_malloc and
+ * service_load. On SIGHUP it loads the provider file and templates again:
+ * requests in hand finish with the configuration they started with, new
+ * ones get the new one, and a configuration that fails to load is logged
+ * and the old one kept. Returns 0 after a clean stop, or -1 with a message
+ * logged when the threads could not start.
  */
-int responder_run(const struct service *svc, int listen_fd, int threads);
+int responder_run(const struct responder_config *config, struct service *svc);
 
 #endif
