@@ -7,6 +7,7 @@
 #include "autoconfig.h"
 #include "autodiscover.h"
 #include "log.h"
+#include "profile.h"
 #include "url.h"
 
 #define JSON_PATH "/autodiscover/autodiscover.json"
@@ -117,6 +118,9 @@ http_handle(const struct service *svc, struct http_request *req)
              (path[strlen(JSON_PATH)] == '\0' ||
               path[strlen(JSON_PATH)] == '/'))
         autodiscover_handle_json(svc, req, path + strlen(JSON_PATH));
+    else if (strcasecmp(path, "/email.mobileconfig") == 0 ||
+             strcasecmp(path, "/mobileconfig") == 0)
+        profile_handle(svc, req);
     else
         http_answer_text(req, 404, "no such path");
 }

@@ -30,7 +30,7 @@ struct http_request {
     char path[HTTP_PATH_MAX]; /* the decoded path of target */
     int status;
     const char *content_type;
-    char headers[256];   /* further header lines, each ending in CRLF */
+    char headers[512];   /* further header lines, each ending in CRLF */
     struct buffer *body; /* provided by the caller, cleared by http_handle */
     char domain[ADDRESS_DOMAIN_MAX + 1]; /* the queried domain, for the log */
     const char *error; /* why the request failed, for the log */

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "address.h"
+#include "check.h"
+#include "dns.h"
 #include "log.h"
 #include "memory.h"
 #include "responder.h"
@@ -17,6 +20,8 @@
 static const char usage[] =
     "usage: mailautoconf serve [--listen ADDRESS] [--templates DIR]\n"
     "                          [--threads N] [--syslog] [-v] PROVIDER.json\n"
+    "       mailautoconf check [--templates DIR] PROVIDER.json\n"
+    "       mailautoconf dns [--host NAME] PROVIDER.json\n"
     "       mailautoconf --help | --version\n";
 
 static const char help[] =
@@ -33,6 +38,13 @@ static const char help[] =
     "  --threads N       worker threads, 1 to 256 (default 4)\n"
     "  --syslog          log to syslog (facility daemon) instead of stderr\n"
     "  -v, --verbose     also log debug lines\n"
+    "\n"
+    "check: checks the provider file (and the templates in DIR when given),\n"
+    "prints a summary and warnings, and exits 1 when the file is invalid.\n"
+    "\n"
+    "dns: prints the zone-file records (SRV, TXT, CNAME) that make each\n"
+    "domain discoverable; --host NAME is the web server that runs\n"
+    "mailautoconf, the target of the autoconfig. and autodiscover. names.\n"
     "\n"
     "Signals: SIGTERM and SIGINT finish the requests in hand, then exit 0.\n"
     "SIGHUP loads the provider file and templates again; when they fail to\n"
@@ -184,6 +196,93 @@ serve(int argc, char **argv)
     return rc == 0 ? EXIT_SUCCESS : EXIT_STARTUP;
 }
 
+/*
+ * Parses "[OPTION VALUE] PROVIDER.json" for check and dns, where option is
+ * the one option the command takes. Returns 0 or -1 after a message.
+ */
+static int
+parse_file_command(int argc, char **argv, const char *option,
+                   const char **value, const char **provider)
+{
+    int i;
+
+    for (i = 2; i < argc; i++) {
+        if (strcmp(argv[i], option) == 0 && i + 1 < argc) {
+            *value = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage_error("unknown option", argv[i]);
+        } else if (*provider == NULL) {
+            *provider = argv[i];
+        } else {
+            return usage_error("unexpected argument", argv[i]);
+        }
+    }
+    if (*provider == NULL) {
+        log_plain("missing the provider file");
+        fputs(usage, stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+check(int argc, char **argv)
+{
+    const char *templates = NULL, *provider = NULL;
+    struct provider_set *set;
+    struct service svc;
+    char err[1024];
+
+    if (parse_file_command(argc, argv, "--templates", &templates, &provider) ==
+        -1)
+        return EXIT_STARTUP;
+    if (templates != NULL) {
+        if (service_load(&svc, provider, templates, err, sizeof(err)) == -1) {
+            log_plain("%s", err);
+            return EXIT_STARTUP;
+        }
+        check_write_report(svc.providers, provider, stdout);
+        service_release(&svc);
+        return EXIT_SUCCESS;
+    }
+    if (provider_load(provider, &set, err, sizeof(err)) == -1) {
+        log_plain("%s", err);
+        return EXIT_STARTUP;
+    }
+    check_write_report(set, provider, stdout);
+    provider_set_free(set);
+    return EXIT_SUCCESS;
+}
+
+static int
+dns(int argc, char **argv)
+{
+    const char *host = NULL, *provider = NULL;
+    char normalized[ADDRESS_DOMAIN_MAX + 1];
+    struct provider_set *set;
+    char err[1024];
+    int rc;
+
+    if (parse_file_command(argc, argv, "--host", &host, &provider) == -1)
+        return EXIT_STARTUP;
+    if (host != NULL &&
+        address_normalize_domain(host, strlen(host), normalized) == -1) {
+        log_plain("--host '%s' is not a valid DNS name", host);
+        return EXIT_STARTUP;
+    }
+    if (provider_load(provider, &set, err, sizeof(err)) == -1) {
+        log_plain("%s", err);
+        return EXIT_STARTUP;
+    }
+    rc = dns_write_records(set, host != NULL ? normalized : NULL, stdout);
+    provider_set_free(set);
+    if (rc == -1) {
+        log_plain("writing the records failed");
+        return EXIT_STARTUP;
+    }
+    return EXIT_SUCCESS;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -199,6 +298,10 @@ main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "serve") == 0)
         return serve(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "check") == 0)
+        return check(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "dns") == 0)
+        return dns(argc, argv);
 
     if (argc >= 2)
         log_plain("unknown command '%s'", argv[1]);

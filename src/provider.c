@@ -7,6 +7,7 @@
 
 #include "address.h"
 #include "memory.h"
+#include "url.h"
 
 #define PATH_MAX_LEN 128
 #define DISPLAY_NAME_MAX 60
@@ -18,6 +19,7 @@ struct provider_set {
     json_t *providers; /* array of provider objects */
     json_t *domains;   /* object: domain or alias -> provider object */
     json_t *aliases;   /* object: alias domain -> main domain */
+    json_t *signing;   /* certificate, key, chain paths, or NULL */
 };
 
 struct loader {
@@ -434,18 +436,15 @@ load_domains(struct loader *loader, const char *path, json_t *provider,
 }
 
 /* Checks an http:// or https:// URL that may contain placeholders. */
+/* Checks an http:// or https:// URL that may contain placeholders. */
 static int
 check_url(struct loader *loader, const char *path, const char *url,
           int https_only)
 {
-    const char *rest = NULL;
+    struct url_parts parts;
 
-    if (strncmp(url, "https://", 8) == 0)
-        rest = url + 8;
-    else if (!https_only && strncmp(url, "http://", 7) == 0)
-        rest = url + 7;
-    if (rest == NULL || rest[0] == '\0' || rest[0] == '/' ||
-        strpbrk(url, " \"<>\\^`{|}") != NULL)
+    if (url_split(url, &parts) == -1 || (https_only && !parts.secure) ||
+        parts.host[0] == '/' || strpbrk(url, " \"<>\\^`{|}") != NULL)
         return fail(loader, path, "'%s' is not a valid %s URL", url,
                     https_only ? "https://" : "http:// or https://");
     return check_placeholders(loader, path, url, 1);
@@ -669,10 +668,56 @@ load_provider(struct loader *loader, const char *path, json_t *provider,
     return 0;
 }
 
+/*
+ * Loads "profile_signing": the PEM files that sign Apple configuration
+ * profiles. Relative paths are taken from the provider file's folder.
+ */
+static int
+load_signing(struct loader *loader, json_t *root, struct provider_set *set)
+{
+    static const char *const keys[] = {"certificate", "key", "chain", NULL};
+    json_t *signing = json_object_get(root, "profile_signing");
+    const char *slash = strrchr(loader->file, '/'), *value;
+    size_t dir_len = slash == NULL ? 0 : (size_t)(slash - loader->file + 1);
+    char member[PATH_MAX_LEN], resolved[4096];
+    size_t i;
+
+    if (signing == NULL)
+        return 0;
+    if (!json_is_object(signing))
+        return fail(loader, "profile_signing", "must be an object");
+    if (check_keys(loader, "profile_signing", signing, keys) == -1)
+        return -1;
+    set->signing = json_object();
+    if (set->signing == NULL)
+        return fail_nomem(loader);
+
+    for (i = 0; keys[i] != NULL; i++) {
+        if (get_string(loader, "profile_signing", signing, keys[i], &value) ==
+            -1)
+            return -1;
+        member_path(member, "profile_signing", keys[i]);
+        if (value == NULL && i < 2)
+            return fail(loader, member, "missing");
+        if (value == NULL)
+            continue;
+        if (value[0] == '/' || dir_len == 0)
+            snprintf(resolved, sizeof(resolved), "%s", value);
+        else if ((size_t)snprintf(resolved, sizeof(resolved), "%.*s%s",
+                                  (int)dir_len, loader->file,
+                                  value) >= sizeof(resolved))
+            return fail(loader, member, "path too long");
+        if (json_object_set_new(set->signing, keys[i], json_string(resolved)) ==
+            -1)
+            return fail_nomem(loader);
+    }
+    return 0;
+}
+
 static int
 load_root(struct loader *loader, json_t *root, struct provider_set *set)
 {
-    static const char *const keys[] = {"providers", NULL};
+    static const char *const keys[] = {"providers", "profile_signing", NULL};
     char path[PATH_MAX_LEN];
     json_t *providers, *paths;
     size_t i;
@@ -699,6 +744,8 @@ load_root(struct loader *loader, json_t *root, struct provider_set *set)
                            paths);
     }
     json_decref(paths);
+    if (rc == 0)
+        rc = load_signing(loader, root, set);
     return rc;
 }
 
@@ -733,6 +780,7 @@ provider_load(const char *path, struct provider_set **out, char *err,
     set->providers = json_array();
     set->domains = json_object();
     set->aliases = json_object();
+    set->signing = NULL;
     if (set->providers == NULL || set->domains == NULL ||
         set->aliases == NULL) {
         fail_nomem(&loader);
@@ -762,6 +810,37 @@ provider_alias_target(const struct provider_set *set, const char *domain)
     return json_string_value(json_object_get(set->aliases, domain));
 }
 
+const json_t *
+provider_signing(const struct provider_set *set)
+{
+    return set->signing;
+}
+
+const json_t *
+provider_list(const struct provider_set *set)
+{
+    return set->providers;
+}
+
+int
+provider_foreach_domain(const struct provider_set *set,
+                        int (*fn)(const char *domain, const json_t *provider,
+                                  void *arg),
+                        void *arg)
+{
+    const char *domain;
+    json_t *provider;
+    int rc;
+
+    json_object_foreach(set->domains, domain, provider)
+    {
+        rc = fn(domain, provider, arg);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 size_t
 provider_count(const struct provider_set *set, size_t *domains)
 {
@@ -774,6 +853,7 @@ provider_set_free(struct provider_set *set)
 {
     if (set == NULL)
         return;
+    json_decref(set->signing);
     json_decref(set->aliases);
     json_decref(set->domains);
     json_decref(set->providers);

@@ -43,6 +43,25 @@ const json_t *provider_find(const struct provider_set *set, const char *domain);
 const char *provider_alias_target(const struct provider_set *set,
                                   const char *domain);
 
+/*
+ * Returns the profile signing files as an object with the paths
+ * certificate, key and optionally chain, or NULL when the file names none.
+ */
+const json_t *provider_signing(const struct provider_set *set);
+
+/* Returns the array of provider objects, borrowed from the set. */
+const json_t *provider_list(const struct provider_set *set);
+
+/*
+ * Calls fn for every domain and alias domain in file order, with its
+ * provider. Stops at the first nonzero result of fn and returns it;
+ * returns 0 when fn returned 0 for all.
+ */
+int provider_foreach_domain(const struct provider_set *set,
+                            int (*fn)(const char *domain,
+                                      const json_t *provider, void *arg),
+                            void *arg);
+
 /* Returns the number of providers and, in *domains, of domains. */
 size_t provider_count(const struct provider_set *set, size_t *domains);
 

@@ -1,5 +1,7 @@
 #include "service.h"
 
+#include "profile.h"
+
 #include <string.h>
 #include <unistd.h>
 
@@ -30,7 +32,9 @@ service_load(struct service *svc, const char *provider_path,
         {"mobilesync.xml", &svc->mobilesync},
         {"autodiscover.json", &svc->json},
         {"autodiscover-error.json", &svc->json_error},
+        {"mobileconfig.xml", &svc->mobileconfig},
     };
+    const json_t *signing;
     size_t i;
 
     memset(svc, 0, sizeof(*svc));
@@ -41,6 +45,10 @@ service_load(struct service *svc, const char *provider_path,
             goto fail;
     }
     if (provider_load(provider_path, &svc->providers, err, err_size) == -1)
+        goto fail;
+    signing = provider_signing(svc->providers);
+    if (signing != NULL &&
+        profile_signer_load(signing, &svc->signer, err, err_size) == -1)
         goto fail;
     return 0;
 
@@ -59,5 +67,7 @@ service_release(struct service *svc)
     template_free(svc->mobilesync);
     template_free(svc->json);
     template_free(svc->json_error);
+    template_free(svc->mobileconfig);
+    profile_signer_free(svc->signer);
     memset(svc, 0, sizeof(*svc));
 }

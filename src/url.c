@@ -1,5 +1,6 @@
 #include "url.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -72,4 +73,38 @@ url_query_find(const char *query, const char *name, const char **value,
         p = end == NULL ? NULL : end + 1;
     }
     return count;
+}
+
+int
+url_split(const char *url, struct url_parts *parts)
+{
+    const char *rest, *slash, *colon;
+    size_t host_len;
+    char *end;
+
+    if (strncmp(url, "https://", 8) == 0) {
+        parts->secure = 1;
+        rest = url + 8;
+    } else if (strncmp(url, "http://", 7) == 0) {
+        parts->secure = 0;
+        rest = url + 7;
+    } else {
+        return -1;
+    }
+    slash = strchr(rest, '/');
+    parts->path = slash != NULL ? slash : "/";
+    host_len = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+    colon = memchr(rest, ':', host_len);
+    parts->port = parts->secure ? 443 : 80;
+    if (colon != NULL) {
+        parts->port = strtol(colon + 1, &end, 10);
+        if (end != rest + host_len || parts->port < 1 || parts->port > 65535)
+            return -1;
+        host_len = (size_t)(colon - rest);
+    }
+    if (host_len == 0 || host_len >= sizeof(parts->host))
+        return -1;
+    memcpy(parts->host, rest, host_len);
+    parts->host[host_len] = '\0';
+    return 0;
 }

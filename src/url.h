@@ -22,4 +22,18 @@ long url_decode(const char *src, size_t len, char *out, size_t out_size);
 int url_query_find(const char *query, const char *name, const char **value,
                    size_t *value_len);
 
+/* The parts of an http:// or https:// URL. */
+struct url_parts {
+    int secure;       /* 1 for https */
+    char host[512];   /* without the port */
+    long port;        /* the explicit port, or 443 / 80 */
+    const char *path; /* points into the URL; "/" when it has none */
+};
+
+/*
+ * Splits an http:// or https:// URL. Returns 0, or -1 when the URL has
+ * another scheme, an empty or too long host, or an invalid port.
+ */
+int url_split(const char *url, struct url_parts *parts);
+
 #endif

@@ -1,0 +1,387 @@
+#include "profile.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "address.h"
+#include "memory.h"
+#include "url.h"
+
+#define UUID_TEXT_SIZE 37
+
+/* The name-based UUID namespace of mailautoconf's profiles (RFC 9562). */
+static const unsigned char uuid_namespace[16] = {
+    0x5b, 0x0c, 0x9e, 0x62, 0x7d, 0x1f, 0x4a, 0x3b,
+    0x9e, 0x58, 0x21, 0x6c, 0x4f, 0x0a, 0x83, 0xd7};
+
+struct profile_signer {
+    X509 *certificate;
+    EVP_PKEY *key;
+    STACK_OF(X509) * chain;
+};
+
+/* Values computed for one server, as template variables. */
+struct server_vars {
+    char port[16];
+    const char *host;
+    const char *username;
+    const char *auth;
+    const char *ssl; /* "1" or "" */
+};
+
+static void
+openssl_error(char *err, size_t err_size, const char *what, const char *file)
+{
+    char reason[256];
+
+    ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
+    snprintf(err, err_size, "%s: %s failed: %s", file, what, reason);
+    ERR_clear_error();
+}
+
+static int
+read_chain(const char *path, STACK_OF(X509) * chain, char *err, size_t err_size)
+{
+    BIO *bio = BIO_new_file(path, "r");
+    X509 *certificate;
+    int count = 0;
+
+    if (bio == NULL) {
+        openssl_error(err, err_size, "opening the chain", path);
+        return -1;
+    }
+    while ((certificate = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        if (!sk_X509_push(chain, certificate)) {
+            X509_free(certificate);
+            BIO_free(bio);
+            snprintf(err, err_size, "%s: out of memory", path);
+            return -1;
+        }
+        count++;
+    }
+    ERR_clear_error();
+    BIO_free(bio);
+    if (count == 0) {
+        snprintf(err, err_size, "%s: no PEM certificate found", path);
+        return -1;
+    }
+    return 0;
+}
+
+int
+profile_signer_load(const json_t *signing, struct profile_signer **out,
+                    char *err, size_t err_size)
+{
+    const char *cert_path =
+        json_string_value(json_object_get(signing, "certificate"));
+    const char *key_path = json_string_value(json_object_get(signing, "key"));
+    const char *chain_path =
+        json_string_value(json_object_get(signing, "chain"));
+    struct profile_signer *signer;
+    BIO *bio;
+
+    signer = memory_malloc(sizeof(*signer));
+    if (signer == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    memset(signer, 0, sizeof(*signer));
+
+    bio = BIO_new_file(cert_path, "r");
+    if (bio != NULL)
+        signer->certificate = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    if (signer->certificate == NULL) {
+        openssl_error(err, err_size, "reading the PEM certificate", cert_path);
+        goto fail;
+    }
+    bio = BIO_new_file(key_path, "r");
+    if (bio != NULL)
+        signer->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    if (signer->key == NULL) {
+        openssl_error(err, err_size, "reading the PEM private key", key_path);
+        goto fail;
+    }
+    if (!X509_check_private_key(signer->certificate, signer->key)) {
+        snprintf(err, err_size, "%s: the key does not match certificate '%s'",
+                 key_path, cert_path);
+        ERR_clear_error();
+        goto fail;
+    }
+    signer->chain = sk_X509_new_null();
+    if (signer->chain == NULL) {
+        snprintf(err, err_size, "out of memory");
+        goto fail;
+    }
+    if (chain_path != NULL &&
+        read_chain(chain_path, signer->chain, err, err_size) == -1)
+        goto fail;
+    *out = signer;
+    return 0;
+
+fail:
+    profile_signer_free(signer);
+    return -1;
+}
+
+void
+profile_signer_free(struct profile_signer *signer)
+{
+    if (signer == NULL)
+        return;
+    X509_free(signer->certificate);
+    EVP_PKEY_free(signer->key);
+    sk_X509_pop_free(signer->chain, X509_free);
+    memory_free(signer);
+}
+
+/* Writes the name-based (version 5) UUID of name in upper case. */
+static int
+name_uuid(const char *name, char *out)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok;
+
+    ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) &&
+         EVP_DigestUpdate(ctx, uuid_namespace, sizeof(uuid_namespace)) &&
+         EVP_DigestUpdate(ctx, name, strlen(name)) &&
+         EVP_DigestFinal_ex(ctx, digest, &len);
+    EVP_MD_CTX_free(ctx);
+    if (!ok)
+        return -1;
+    digest[6] = (unsigned char)((digest[6] & 0x0f) | 0x50);
+    digest[8] = (unsigned char)((digest[8] & 0x3f) | 0x80);
+    snprintf(out, UUID_TEXT_SIZE,
+             "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
+             "%02X%02X%02X%02X%02X%02X",
+             digest[0], digest[1], digest[2], digest[3], digest[4], digest[5],
+             digest[6], digest[7], digest[8], digest[9], digest[10], digest[11],
+             digest[12], digest[13], digest[14], digest[15]);
+    return 0;
+}
+
+/* Maps the first authentication method to Apple's EmailAuth values. */
+static const char *
+apple_auth(const json_t *server)
+{
+    const char *method = json_string_value(
+        json_array_get(json_object_get(server, "authentication"), 0));
+
+    if (strcmp(method, "password-encrypted") == 0)
+        return "EmailAuthCRAMMD5";
+    if (strcmp(method, "NTLM") == 0)
+        return "EmailAuthNTLM";
+    if (strcmp(method, "none") == 0 ||
+        strcmp(method, "client-IP-address") == 0 ||
+        strcmp(method, "smtp-after-pop") == 0)
+        return "EmailAuthNone";
+    return "EmailAuthPassword";
+}
+
+static void
+server_vars(const json_t *server, struct server_vars *vars)
+{
+    snprintf(vars->port, sizeof(vars->port), "%" JSON_INTEGER_FORMAT,
+             json_integer_value(json_object_get(server, "port")));
+    vars->host = json_string_value(json_object_get(server, "hostname"));
+    vars->username = json_string_value(json_object_get(server, "username"));
+    vars->auth = apple_auth(server);
+    vars->ssl = json_is_true(json_object_get(server, "tls")) ? "1" : "";
+}
+
+/* Writes the reverse-DNS identifier of the profile for an address. */
+static void
+profile_identifier(const struct address *address, const char *uuid, char *out,
+                   size_t size)
+{
+    const char *domain = address->domain, *end = domain + strlen(domain);
+    size_t len = 0;
+
+    while (end > domain && len + 1 < size) {
+        const char *start = end;
+        size_t label;
+
+        while (start > domain && start[-1] != '.')
+            start--;
+        label = (size_t)(end - start);
+        if (len + label + 2 >= size)
+            break;
+        memcpy(out + len, start, label);
+        len += label;
+        out[len++] = '.';
+        end = start > domain ? start - 1 : domain;
+    }
+    snprintf(out + len, size - len, "mailautoconf.%s", uuid);
+}
+
+/* Replaces the plist in body with its CMS SignedData (DER) form. */
+static int
+sign_profile(const struct profile_signer *signer, struct buffer *body)
+{
+    BIO *in = BIO_new_mem_buf(body->data, (int)body->len), *out = NULL;
+    CMS_ContentInfo *cms = NULL;
+    BUF_MEM *signed_data;
+    int rc = -1;
+
+    if (in == NULL)
+        goto done;
+    cms = CMS_sign(signer->certificate, signer->key, signer->chain, in,
+                   CMS_BINARY);
+    out = BIO_new(BIO_s_mem());
+    if (cms == NULL || out == NULL || !i2d_CMS_bio(out, cms))
+        goto done;
+    BIO_get_mem_ptr(out, &signed_data);
+    buffer_clear(body);
+    rc = buffer_append(body, signed_data->data, signed_data->length);
+
+done:
+    ERR_clear_error();
+    CMS_ContentInfo_free(cms);
+    BIO_free(in);
+    BIO_free(out);
+    return rc;
+}
+
+static int
+render_profile(const struct service *svc, struct http_request *req,
+               const json_t *provider, const struct address *address)
+{
+    const json_t *incoming =
+        json_array_get(json_object_get(provider, "incoming"), 0);
+    const json_t *outgoing =
+        json_array_get(json_object_get(provider, "outgoing"), 0);
+    const json_t *calendar = json_object_get(provider, "calendar");
+    const json_t *address_book = json_object_get(provider, "address_book");
+    const char *display =
+        json_string_value(json_object_get(provider, "display_name"));
+    struct server_vars in, out;
+    struct url_parts cal, card;
+    char name[ADDRESS_MAX + 32], cal_port[16] = "", card_port[16] = "";
+    char profile_uuid[UUID_TEXT_SIZE], mail_uuid[UUID_TEXT_SIZE];
+    char cal_uuid[UUID_TEXT_SIZE], card_uuid[UUID_TEXT_SIZE];
+    char identifier[ADDRESS_DOMAIN_MAX + 64];
+
+    server_vars(incoming, &in);
+    server_vars(outgoing, &out);
+    cal.host[0] = card.host[0] = '\0';
+    cal.secure = card.secure = 0;
+    if (calendar != NULL &&
+        url_split(json_string_value(json_object_get(calendar, "url")), &cal) ==
+            0)
+        snprintf(cal_port, sizeof(cal_port), "%ld", cal.port);
+    if (address_book != NULL &&
+        url_split(json_string_value(json_object_get(address_book, "url")),
+                  &card) == 0)
+        snprintf(card_port, sizeof(card_port), "%ld", card.port);
+
+    snprintf(name, sizeof(name), "%s|profile", address->full);
+    if (name_uuid(name, profile_uuid) == -1)
+        return -1;
+    snprintf(name, sizeof(name), "%s|mail", address->full);
+    if (name_uuid(name, mail_uuid) == -1)
+        return -1;
+    snprintf(name, sizeof(name), "%s|caldav", address->full);
+    if (name_uuid(name, cal_uuid) == -1)
+        return -1;
+    snprintf(name, sizeof(name), "%s|carddav", address->full);
+    if (name_uuid(name, card_uuid) == -1)
+        return -1;
+    profile_identifier(address, profile_uuid, identifier, sizeof(identifier));
+
+    {
+        struct template_var vars[] = {
+            {"domain", req->domain},
+            {"address", address->full},
+            {"display", display != NULL ? display : req->domain},
+            {"identifier", identifier},
+            {"profile_uuid", profile_uuid},
+            {"mail_uuid", mail_uuid},
+            {"caldav_uuid", cal_uuid},
+            {"carddav_uuid", card_uuid},
+            {"in_pop",
+             strcmp(json_string_value(json_object_get(incoming, "type")),
+                    "pop3") == 0
+                 ? "1"
+                 : ""},
+            {"in_host", in.host},
+            {"in_port", in.port},
+            {"in_username", in.username},
+            {"in_auth", in.auth},
+            {"in_ssl", in.ssl},
+            {"out_host", out.host},
+            {"out_port", out.port},
+            {"out_username", out.username},
+            {"out_auth", out.auth},
+            {"out_ssl", out.ssl},
+            {"caldav_host", cal.host[0] != '\0' ? cal.host : NULL},
+            {"caldav_port", cal_port},
+            {"caldav_ssl", cal.secure ? "1" : ""},
+            {"carddav_host", card.host[0] != '\0' ? card.host : NULL},
+            {"carddav_port", card_port},
+            {"carddav_ssl", card.secure ? "1" : ""},
+        };
+        struct template_context ctx = {
+            provider,      vars,           sizeof(vars) / sizeof(vars[0]),
+            address->full, address->local, req->domain};
+
+        return template_render(svc->mobileconfig, &ctx, req->body);
+    }
+}
+
+void
+profile_handle(const struct service *svc, struct http_request *req)
+{
+    char decoded[ADDRESS_MAX + 2];
+    struct address address;
+    const char *raw;
+    size_t raw_len;
+    const json_t *provider;
+    long len = -1;
+    int count;
+
+    if (!http_is_get(req)) {
+        http_answer_method_not_allowed(req, "GET, HEAD");
+        return;
+    }
+    count = url_query_find(req->query, "emailaddress", &raw, &raw_len);
+    if (count == 1)
+        len = url_decode(raw, raw_len, decoded, sizeof(decoded));
+    if (count != 1 || len < 0 ||
+        address_parse(decoded, (size_t)len, &address) == -1) {
+        http_answer_text(req, 400,
+                         count == 0 ? "missing emailaddress"
+                                    : "invalid or repeated emailaddress");
+        return;
+    }
+    strcpy(req->domain, address.domain);
+    provider = provider_find(svc->providers, req->domain);
+    if (provider == NULL) {
+        http_answer_text(req, 404, "no provider serves this domain");
+        return;
+    }
+
+    if (render_profile(svc, req, provider, &address) == -1) {
+        http_answer_text(req, 500, "rendering mobileconfig.xml failed");
+        return;
+    }
+    if (svc->signer != NULL && sign_profile(svc->signer, req->body) == -1) {
+        http_answer_text(req, 500, "signing the profile failed");
+        return;
+    }
+    req->status = 200;
+    req->content_type = "application/x-apple-aspen-config";
+    snprintf(req->headers, sizeof(req->headers),
+             "Content-Disposition: attachment; "
+             "filename=\"%s.mobileconfig\"\r\n",
+             req->domain);
+}
