@@ -749,12 +749,51 @@ load_root(struct loader *loader, json_t *root, struct provider_set *set)
     return rc;
 }
 
+/* Builds the set from a parsed root; takes the reference to root. */
+static int
+load_set(struct loader *loader, json_t *root, struct provider_set **out)
+{
+    struct provider_set *set;
+
+    set = memory_malloc(sizeof(*set));
+    if (set == NULL) {
+        json_decref(root);
+        return fail_nomem(loader);
+    }
+    set->providers = json_array();
+    set->domains = json_object();
+    set->aliases = json_object();
+    set->signing = NULL;
+    if (set->providers == NULL || set->domains == NULL ||
+        set->aliases == NULL) {
+        fail_nomem(loader);
+        goto fail;
+    }
+    if (load_root(loader, root, set) == -1)
+        goto fail;
+    json_decref(root);
+    *out = set;
+    return 0;
+
+fail:
+    json_decref(root);
+    provider_set_free(set);
+    return -1;
+}
+
+static int
+fail_json(struct loader *loader, const json_error_t *error)
+{
+    snprintf(loader->err, loader->err_size, "%s:%d:%d: invalid JSON: %s",
+             loader->file, error->line, error->column, error->text);
+    return -1;
+}
+
 int
 provider_load(const char *path, struct provider_set **out, char *err,
               size_t err_size)
 {
     struct loader loader = {path, err, err_size};
-    struct provider_set *set;
     json_error_t error;
     json_t *root;
     FILE *file;
@@ -766,36 +805,23 @@ provider_load(const char *path, struct provider_set **out, char *err,
     }
     root = json_loadf(file, JSON_REJECT_DUPLICATES, &error);
     fclose(file);
-    if (root == NULL) {
-        snprintf(err, err_size, "%s:%d:%d: invalid JSON: %s", path, error.line,
-                 error.column, error.text);
-        return -1;
-    }
+    if (root == NULL)
+        return fail_json(&loader, &error);
+    return load_set(&loader, root, out);
+}
 
-    set = memory_malloc(sizeof(*set));
-    if (set == NULL) {
-        json_decref(root);
-        return fail_nomem(&loader);
-    }
-    set->providers = json_array();
-    set->domains = json_object();
-    set->aliases = json_object();
-    set->signing = NULL;
-    if (set->providers == NULL || set->domains == NULL ||
-        set->aliases == NULL) {
-        fail_nomem(&loader);
-        goto fail;
-    }
-    if (load_root(&loader, root, set) == -1)
-        goto fail;
-    json_decref(root);
-    *out = set;
-    return 0;
+int
+provider_parse(const char *name, const char *text, size_t len,
+               struct provider_set **out, char *err, size_t err_size)
+{
+    struct loader loader = {name, err, err_size};
+    json_error_t error;
+    json_t *root;
 
-fail:
-    json_decref(root);
-    provider_set_free(set);
-    return -1;
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &error);
+    if (root == NULL)
+        return fail_json(&loader, &error);
+    return load_set(&loader, root, out);
 }
 
 const json_t *

@@ -31,6 +31,13 @@ int provider_load(const char *path, struct provider_set **out, char *err,
                   size_t err_size);
 
 /*
+ * Like provider_load, for len bytes of text; name stands for the file in
+ * messages, and relative signing paths are taken from its folder.
+ */
+int provider_parse(const char *name, const char *text, size_t len,
+                   struct provider_set **out, char *err, size_t err_size);
+
+/*
  * Returns the provider serving a normalized (lower-case) domain, borrowed
  * from the set, or NULL when no provider lists it.
  */
