@@ -1,0 +1,266 @@
+"""The command line: check, dns, startup errors, --help and --version."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+BINARY = os.environ["MAILAUTOCONF_BINARY"]
+SOURCE = os.environ["MAILAUTOCONF_SOURCE"]
+EXAMPLE = os.path.join(SOURCE, "examples", "provider.json")
+TEMPLATES = os.path.join(SOURCE, "templates")
+
+FULL_PROVIDER = {
+    "providers": [{
+        "display_name": "Full Example",
+        "domains": ["full.test", "second.test"],
+        "aliases": {"alias.test": "full.test"},
+        "autodiscover_host": "autodiscover.provider.test",
+        "incoming": [
+            {"type": "imap", "hostname": "imap.%EMAILDOMAIN%",
+             "socket_type": "SSL"},
+            {"type": "imap", "hostname": "imap.%EMAILDOMAIN%",
+             "socket_type": "STARTTLS"},
+            {"type": "pop3", "hostname": "pop.provider.test",
+             "socket_type": "SSL"},
+        ],
+        "outgoing": [
+            {"hostname": "smtp.provider.test", "socket_type": "SSL"},
+            {"hostname": "smtp.provider.test", "socket_type": "STARTTLS"},
+        ],
+        "calendar": {"url": "https://dav.provider.test/calendars/"},
+        "address_book": {"url": "https://dav.provider.test:8443/cards/"},
+    }]
+}
+
+
+def run(*args):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True,
+                          timeout=30)
+
+
+class CommandTest(unittest.TestCase):
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="mailautoconf-commands-")
+        self.addCleanup(shutil.rmtree, self.dir)
+
+    def write(self, name, content):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as file:
+            file.write(content if isinstance(content, str)
+                       else json.dumps(content))
+        return path
+
+    def example_with(self, change, name="provider.json"):
+        with open(EXAMPLE) as file:
+            provider = json.load(file)
+        change(provider)
+        return self.write(name, provider)
+
+    # --help, --version, usage
+
+    def test_help_and_version(self):
+        result = run("--help")
+        self.assertEqual(result.returncode, 0)
+        for word in ("serve", "check", "dns", "--listen", "--templates",
+                     "--threads", "--syslog", "SIGHUP"):
+            self.assertIn(word, result.stdout)
+        result = run("--version")
+        self.assertEqual(result.returncode, 0)
+        self.assertRegex(result.stdout, r"^mailautoconf \d+\.\d+\.\d+\n$")
+
+    def test_usage_errors_exit_one(self):
+        for args, message in [
+            ((), "usage:"),
+            (("frobnicate",), "unknown command 'frobnicate'"),
+            (("serve",), "missing the provider file"),
+            (("serve", "--threads", "0", EXAMPLE), "--threads"),
+            (("serve", "--bogus", EXAMPLE), "unknown option '--bogus'"),
+            (("check",), "missing the provider file"),
+            (("dns", "--host", "bad host", EXAMPLE), "--host 'bad host'"),
+        ]:
+            with self.subTest(args=args):
+                result = run(*args)
+                self.assertEqual(result.returncode, 1)
+                self.assertIn(message, result.stderr)
+
+    # serve: startup errors are one message and exit status 1
+
+    def test_serve_startup_errors(self):
+        invalid = self.write("invalid.json", '{"providers": [\n  {,}\n]}')
+        wrong = self.example_with(
+            lambda p: p["providers"][0]["incoming"].__setitem__(
+                1, dict(p["providers"][0]["incoming"][1], port=99999)))
+        for args, message in [
+            (["/nonexistent/provider.json"],
+             "/nonexistent/provider.json: cannot open: No such file"),
+            ([invalid], "invalid.json:2:4: invalid JSON"),
+            ([wrong], "providers[0].incoming[1].port: must be an integer "
+                      "from 1 to 65535"),
+            (["--templates", "/nonexistent", EXAMPLE],
+             "/nonexistent/autoconfig.xml: cannot open"),
+            ([EXAMPLE], "standard input is not a listening socket"),
+        ]:
+            with self.subTest(args=args):
+                result = subprocess.run(
+                    [BINARY, "serve", "--templates", TEMPLATES, *args],
+                    stdin=subprocess.DEVNULL, capture_output=True,
+                    text=True, timeout=30)
+                self.assertEqual(result.returncode, 1)
+                lines = result.stderr.splitlines()
+                self.assertEqual(len(lines), 1, result.stderr)
+                self.assertIn(message, lines[0])
+                self.assertTrue(lines[0].startswith("mailautoconf: "))
+
+    # check
+
+    def test_check_example(self):
+        result = run("check", "--templates", TEMPLATES, EXAMPLE)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("2 providers, 3 domains, 5 servers, 0 warnings",
+                      result.stdout)
+
+    def test_check_warnings(self):
+        provider = {"providers": [{
+            "domains": ["warn.test"],
+            "incoming": [
+                {"type": "imap", "hostname": "mail.warn.test",
+                 "socket_type": "plain", "port": 143},
+                {"type": "imap", "hostname": "192.0.2.1",
+                 "socket_type": "SSL", "port": 143,
+                 "authentication": ["OAuth2"]},
+            ],
+            "outgoing": [{"hostname": "mailhost", "socket_type": "STARTTLS",
+                          "authentication": ["OAuth2", "none"]}],
+        }]}
+        result = run("check", self.write("warn.json", provider))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        expected = [
+            "providers[0].incoming[0]: password-cleartext over a plain "
+            "socket",
+            "providers[0].incoming[1]: OAuth2 without a password method",
+            "providers[0].incoming[1]: host name '192.0.2.1' is not a "
+            "fully qualified DNS name",
+            "providers[0].incoming[1]: port 143 is unusual for imap with "
+            "socket type SSL; the usual port is 993",
+            "providers[0].outgoing[0]: OAuth2 without a password method",
+            "providers[0].outgoing[0]: host name 'mailhost' is not a fully "
+            "qualified DNS name",
+        ]
+        for message in expected:
+            self.assertIn(message, result.stdout)
+        self.assertIn("6 warnings", result.stdout)
+        self.assertEqual(result.stdout.count(": warning: "), 6)
+
+    def test_check_errors(self):
+        duplicate = self.example_with(
+            lambda p: p["providers"][1]["domains"].append("example.com"),
+            "duplicate.json")
+        bad_socket = self.example_with(
+            lambda p: p["providers"][0]["outgoing"][0].__setitem__(
+                "socket_type", "TLS"), "bad-socket.json")
+        for path, message in [
+            (duplicate, "providers[1].domains[2]: domain 'example.com' is "
+                        "also listed at providers[0].domains[0]"),
+            (bad_socket, "providers[0].outgoing[0].socket_type: 'TLS' is "
+                         "not \"SSL\", \"STARTTLS\" or \"plain\""),
+        ]:
+            with self.subTest(message=message):
+                result = run("check", path)
+                self.assertEqual(result.returncode, 1)
+                self.assertIn(message, result.stderr)
+                self.assertEqual(result.stdout, "")
+
+    # dns
+
+    def zone_records(self, output):
+        records = []
+        for line in output.splitlines():
+            if line and not line.startswith(";"):
+                records.append(line.split("\t"))
+        return records
+
+    def check_zone(self, origin, records):
+        """Loads the records below origin into a zone; named-checkzone."""
+        lines = [
+            f"$ORIGIN {origin}.",
+            "$TTL 3600",
+            f"@ IN SOA ns.{origin}. hostmaster.{origin}. 1 3600 600 "
+            "86400 3600",
+            f"@ IN NS ns.{origin}.",
+            "ns IN A 192.0.2.53",
+        ]
+        for name, ttl, klass, kind, data in records:
+            if name.endswith("." + origin + "."):
+                lines.append("\t".join([name, ttl, klass, kind, data]))
+        path = self.write(origin + ".zone", "\n".join(lines) + "\n")
+        result = subprocess.run(["named-checkzone", origin, path],
+                                capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stdout)
+
+    def test_dns_records_load_into_zones(self):
+        if shutil.which("named-checkzone") is None:
+            self.skipTest("named-checkzone missing: apt-get install "
+                          "bind9-utils")
+        path = self.write("full.json", FULL_PROVIDER)
+        result = run("dns", "--host", "web.provider.test", path)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        records = self.zone_records(result.stdout)
+        by_name = {}
+        for name, _, _, kind, data in records:
+            by_name.setdefault((name, kind), []).append(data)
+
+        self.assertEqual(by_name[("_imaps._tcp.full.test.", "SRV")],
+                         ["0 1 993 imap.full.test."])
+        self.assertEqual(by_name[("_imap._tcp.full.test.", "SRV")],
+                         ["10 1 143 imap.full.test."])
+        self.assertEqual(by_name[("_pop3s._tcp.full.test.", "SRV")],
+                         ["20 1 995 pop.provider.test."])
+        self.assertEqual(by_name[("_pop3._tcp.full.test.", "SRV")],
+                         ["0 0 0 ."])
+        self.assertEqual(by_name[("_submissions._tcp.full.test.", "SRV")],
+                         ["0 1 465 smtp.provider.test."])
+        self.assertEqual(by_name[("_submission._tcp.full.test.", "SRV")],
+                         ["10 1 587 smtp.provider.test."])
+        self.assertEqual(by_name[("_autodiscover._tcp.full.test.", "SRV")],
+                         ["0 0 443 autodiscover.provider.test."])
+        self.assertEqual(by_name[("_caldavs._tcp.full.test.", "SRV")],
+                         ["0 1 443 dav.provider.test."])
+        self.assertEqual(by_name[("_caldavs._tcp.full.test.", "TXT")],
+                         ['"path=/calendars/"'])
+        self.assertEqual(by_name[("_caldav._tcp.full.test.", "SRV")],
+                         ["0 0 0 ."])
+        self.assertEqual(by_name[("_carddavs._tcp.full.test.", "SRV")],
+                         ["0 1 8443 dav.provider.test."])
+        self.assertEqual(by_name[("autoconfig.full.test.", "CNAME")],
+                         ["web.provider.test."])
+        self.assertEqual(by_name[("autodiscover.second.test.", "CNAME")],
+                         ["web.provider.test."])
+        # An alias gets records too, with the main domain's host names.
+        self.assertEqual(by_name[("_imaps._tcp.alias.test.", "SRV")],
+                         ["0 1 993 imap.full.test."])
+
+        for origin in ("full.test", "second.test", "alias.test"):
+            with self.subTest(zone=origin):
+                self.check_zone(origin, records)
+
+    def test_dns_without_host_comments_cnames(self):
+        result = run("dns", EXAMPLE)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotIn("CNAME", "\n".join(
+            line for line in result.stdout.splitlines()
+            if not line.startswith(";")))
+        self.assertIn("--host NAME", result.stdout)
+        srv = re.findall(r"^_autodiscover\._tcp\.example\.com\.\t3600\tIN\t"
+                         r"SRV\t0 0 443 autodiscover\.example\.com\.$",
+                         result.stdout, re.M)
+        self.assertEqual(len(srv), 1)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
