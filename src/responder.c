@@ -304,7 +304,13 @@ worker_main(void *arg)
     }
 
     while (!atomic_load(&responder->stopping)) {
-        struct pollfd fds[2] = {{responder->config->listen_fd, POLLIN, 0},
+        /*
+         * A connection that the web server keeps open for more requests
+         * (fastcgi_keep_conn) carries the next request; else a new
+         * connection comes through the listening socket.
+         */
+        int fd = fcgi.ipcFd >= 0 ? fcgi.ipcFd : responder->config->listen_fd;
+        struct pollfd fds[2] = {{fd, POLLIN, 0},
                                 {responder->stop_pipe[0], POLLIN, 0}};
 
         if (poll(fds, 2, -1) == -1) {
@@ -324,7 +330,7 @@ worker_main(void *arg)
         generation_drop(generation);
     }
 
-    FCGX_Free(&fcgi, 0);
+    FCGX_Free(&fcgi, 1);
     buffer_release(&body);
     buffer_release(&line);
     return NULL;
