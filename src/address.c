@@ -3,6 +3,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <idn2.h>
+
+/* The longest UTF-8 domain converted; its A-label form must still fit. */
+#define UNICODE_DOMAIN_MAX 1024
+
 static int
 is_atext(unsigned char c)
 {
@@ -74,16 +79,55 @@ check_local_part(const char *text, size_t len)
     return 0;
 }
 
-int
-address_normalize_domain(const char *text, size_t len, char *out)
+/*
+ * Converts a domain that contains non-ASCII letters to A-labels in out
+ * (size ADDRESS_DOMAIN_MAX + 1), with IDNA2008 and the UTS #46
+ * non-transitional mapping that browsers use, so "bücher.example"
+ * becomes "xn--bcher-kva.example". Returns 0, or -1 when libidn2 rejects
+ * the name or the result is too long.
+ */
+static int
+convert_to_a_labels(const char *text, size_t len, char *out)
+{
+    char input[UNICODE_DOMAIN_MAX + 1];
+    char *ascii;
+    int rc = -1;
+
+    if (len > UNICODE_DOMAIN_MAX || memchr(text, '\0', len) != NULL)
+        return -1;
+    memcpy(input, text, len);
+    input[len] = '\0';
+    if (idn2_to_ascii_8z(input, &ascii,
+                         IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
+        return -1;
+    if (strlen(ascii) <= ADDRESS_DOMAIN_MAX) {
+        strcpy(out, ascii);
+        rc = 0;
+    }
+    idn2_free(ascii);
+    return rc;
+}
+
+static int
+has_non_ascii(const char *text, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char)text[i] >= 0x80)
+            return 1;
+    }
+    return 0;
+}
+
+/* Copies a name of LDH labels into out in lower case; 0 or -1. */
+static int
+copy_ldh_name(const char *text, size_t len, char *out)
 {
     size_t i, label_len = 0;
 
-    if (len > 0 && text[len - 1] == '.')
-        len--;
     if (len == 0 || len > ADDRESS_DOMAIN_MAX)
         return -1;
-
     for (i = 0; i < len; i++) {
         char c = text[i];
 
@@ -102,9 +146,32 @@ address_normalize_domain(const char *text, size_t len, char *out)
         }
         out[i] = c;
     }
-    if (out[len - 1] == '-')
+    if (label_len == 0 || out[len - 1] == '-')
         return -1;
     out[len] = '\0';
+    return 0;
+}
+
+int
+address_normalize_domain(const char *text, size_t len, char *out)
+{
+    char a_labels[ADDRESS_DOMAIN_MAX + 1];
+
+    /* One trailing dot marks a fully qualified name; drop it. */
+    if (len > 0 && text[len - 1] == '.')
+        len--;
+    if (has_non_ascii(text, len)) {
+        if (convert_to_a_labels(text, len, a_labels) == -1) {
+            out[0] = '\0';
+            return -1;
+        }
+        text = a_labels;
+        len = strlen(a_labels);
+    }
+    if (copy_ldh_name(text, len, out) == -1) {
+        out[0] = '\0';
+        return -1;
+    }
     return 0;
 }
 
@@ -130,12 +197,22 @@ address_parse(const char *text, size_t len, struct address *out)
     if (address_normalize_domain(at + 1, len - local_len - 1, out->domain) ==
         -1)
         return -1;
+    /* A-labels are longer than the letters they encode. */
+    if (local_len + 1 + strlen(out->domain) > ADDRESS_MAX)
+        return -1;
 
     memcpy(out->local, text, local_len);
     out->local[local_len] = '\0';
     memcpy(out->full, text, local_len + 1);
     strcpy(out->full + local_len + 1, out->domain);
     return 0;
+}
+
+int
+address_is_placeholder(const struct address *address)
+{
+    return strcmp(address->local, "EVOLUTIONUSER") == 0 ||
+           strcmp(address->local, "%EMAILLOCALPART%") == 0;
 }
 
 int

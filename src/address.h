@@ -16,17 +16,27 @@ struct address {
 
 /*
  * Checks a decoded address and splits it. The local part is a dot-atom
- * (RFC 5322 atext, or UTF-8 letters as RFC 6531 allows); the domain must
- * pass address_normalize_domain. Returns 0, or -1 when invalid.
+ * (RFC 5322 atext, or UTF-8 letters as RFC 6531 allows). The domain must
+ * pass address_normalize_domain and is stored as A-labels. Returns 0, or
+ * -1 when invalid.
  */
 int address_parse(const char *text, size_t len, struct address *out);
 
 /*
  * Copies a DNS name into out (size ADDRESS_DOMAIN_MAX + 1) in lower case,
- * without a trailing dot. Labels are 1 to 63 letters, digits or hyphens,
- * not starting or ending with a hyphen. Returns 0, or -1 when invalid.
+ * without a trailing dot. A name with non-ASCII letters (U-labels) is
+ * converted to A-labels first (IDNA2008 with the UTS #46 non-transitional
+ * mapping). Labels are 1 to 63 letters, digits or hyphens, not starting or
+ * ending with a hyphen. Returns 0, or -1 when invalid.
  */
 int address_normalize_domain(const char *text, size_t len, char *out);
+
+/*
+ * Returns nonzero when the local part of address is a placeholder that a
+ * client sends to ask for the domain's settings rather than a person's:
+ * exactly "EVOLUTIONUSER" (Evolution) or the literal "%EMAILLOCALPART%".
+ */
+int address_is_placeholder(const struct address *address);
 
 /*
  * Takes the domain from an HTTP Host header: drops the port and, when

@@ -61,7 +61,11 @@ autoconfig_handle(const struct service *svc, struct http_request *req)
             return;
         }
         strcpy(req->domain, address.domain);
-        have_address = 1;
+        /*
+         * A probe such as Evolution's EVOLUTIONUSER@domain gets the
+         * domain's document with the placeholders left in.
+         */
+        have_address = !address_is_placeholder(&address);
     } else if (address_domain_from_host(req->host, "autoconfig.",
                                         req->domain) == -1) {
         http_answer_text(req, 400, "no emailaddress and no valid Host header");

@@ -48,10 +48,12 @@ check_server(const char *file, const char *path, const json_t *server,
         json_string_value(json_object_get(server, "socket_type"));
     const json_t *methods = json_object_get(server, "authentication");
     long port = (long)json_integer_value(json_object_get(server, "port"));
-    int implicit = strcmp(socket_type, "SSL") == 0, warnings = 0;
+    int implicit = socket_type != NULL && strcmp(socket_type, "SSL") == 0;
+    int warnings = 0;
     size_t i;
 
-    if (strcmp(socket_type, "plain") == 0 &&
+    /* Servers of a URL type, such as ews, have no host, port or socket. */
+    if (socket_type != NULL && strcmp(socket_type, "plain") == 0 &&
         has_method(methods, 0, "password-cleartext")) {
         fprintf(out,
                 "%s: warning: %s: password-cleartext over a plain socket "
@@ -72,6 +74,8 @@ check_server(const char *file, const char *path, const json_t *server,
             warnings++;
         }
     }
+    if (hostname == NULL)
+        return warnings;
     if (is_ip_or_single_label(hostname)) {
         fprintf(out,
                 "%s: warning: %s: host name '%s' is not a fully qualified "

@@ -10,6 +10,7 @@
 #include "address.h"
 #include "check.h"
 #include "dns.h"
+#include "import.h"
 #include "log.h"
 #include "memory.h"
 #include "responder.h"
@@ -22,6 +23,7 @@ static const char usage[] =
     "                          [--threads N] [--syslog] [-v] PROVIDER.json\n"
     "       mailautoconf check [--templates DIR] PROVIDER.json\n"
     "       mailautoconf dns [--host NAME] PROVIDER.json\n"
+    "       mailautoconf import CONFIG.xml...\n"
     "       mailautoconf --help | --version\n";
 
 static const char help[] =
@@ -45,6 +47,10 @@ static const char help[] =
     "dns: prints the zone-file records (SRV, TXT, CNAME) that make each\n"
     "domain discoverable; --host NAME is the web server that runs\n"
     "mailautoconf, the target of the autoconfig. and autodiscover. names.\n"
+    "\n"
+    "import: reads Thunderbird clientConfig files (such as ISPDB files) and\n"
+    "prints one provider file with a provider for each; what it cannot\n"
+    "import is reported as FILE:LINE: warning: ... on standard error.\n"
     "\n"
     "Signals: SIGTERM and SIGINT finish the requests in hand, then exit 0.\n"
     "SIGHUP loads the provider file and templates again; when they fail to\n"
@@ -283,6 +289,38 @@ dns(int argc, char **argv)
     return EXIT_SUCCESS;
 }
 
+static int
+import_command(int argc, char **argv)
+{
+    char err[1024];
+    json_t *root;
+    int i, rc;
+
+    for (i = 2; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            usage_error("unknown option", argv[i]);
+            return EXIT_STARTUP;
+        }
+    }
+    if (argc < 3) {
+        log_plain("missing the clientConfig files");
+        fputs(usage, stderr);
+        return EXIT_STARTUP;
+    }
+    if (import_files(argv + 2, (size_t)(argc - 2), stderr, &root, err,
+                     sizeof(err)) == -1) {
+        log_plain("%s", err);
+        return EXIT_STARTUP;
+    }
+    rc = json_dumpf(root, stdout, JSON_INDENT(2));
+    json_decref(root);
+    if (rc == -1 || putchar('\n') == EOF || fflush(stdout) == EOF) {
+        log_plain("writing the provider file failed");
+        return EXIT_STARTUP;
+    }
+    return EXIT_SUCCESS;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -302,6 +340,8 @@ main(int argc, char **argv)
         return check(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "dns") == 0)
         return dns(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "import") == 0)
+        return import_command(argc, argv);
 
     if (argc >= 2)
         log_plain("unknown command '%s'", argv[1]);

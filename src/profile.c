@@ -252,12 +252,32 @@ done:
     return rc;
 }
 
+/*
+ * Returns the first IMAP or POP3 server of provider; Apple Mail has no
+ * account type for Exchange or the URL types. The provider file requires
+ * one.
+ */
+static const json_t *
+first_mail_server(const json_t *provider)
+{
+    const json_t *servers = json_object_get(provider, "incoming");
+    size_t i;
+
+    for (i = 0; i < json_array_size(servers); i++) {
+        const json_t *server = json_array_get(servers, i);
+        const char *type = json_string_value(json_object_get(server, "type"));
+
+        if (strcmp(type, "imap") == 0 || strcmp(type, "pop3") == 0)
+            return server;
+    }
+    return NULL;
+}
+
 static int
 render_profile(const struct service *svc, struct http_request *req,
                const json_t *provider, const struct address *address)
 {
-    const json_t *incoming =
-        json_array_get(json_object_get(provider, "incoming"), 0);
+    const json_t *incoming = first_mail_server(provider);
     const json_t *outgoing =
         json_array_get(json_object_get(provider, "outgoing"), 0);
     const json_t *calendar = json_object_get(provider, "calendar");

@@ -27,10 +27,11 @@ void profile_signer_free(struct profile_signer *signer);
 /*
  * Handles GET or HEAD for /email.mobileconfig or /mobileconfig with an
  * emailaddress parameter: a profile with a com.apple.mail.managed payload
- * for the provider's first incoming and outgoing servers, plus CalDAV and
- * CardDAV payloads when configured. Identifiers and UUIDs derive from the
- * address, so a second download replaces the installed profile. Responds
- * with 400 to a missing or invalid address and 404 to an unknown domain.
+ * for the provider's first IMAP or POP3 server and first outgoing server,
+ * plus CalDAV and CardDAV payloads when configured. Identifiers and UUIDs
+ * derive from the address, so a second download replaces the installed
+ * profile. Responds with 400 to a missing or invalid address and 404 to an
+ * unknown domain.
  */
 void profile_handle(const struct service *svc, struct http_request *req);
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "address.h"
 #include "memory.h"
@@ -13,7 +14,10 @@
 #define DISPLAY_NAME_MAX 60
 #define DISPLAY_SHORT_NAME_MAX 20
 #define STRING_MAX 2048
-#define TTL_HOURS_MAX 8760 /* one year */
+#define TTL_HOURS_MAX 8760  /* one year */
+#define LANGUAGE_TAG_MAX 35 /* RFC 5646 advises at least this much room */
+#define DAYS_TO_LEAVE_MAX 36500
+#define CHECK_INTERVAL_MAX 1440 /* one day, in minutes */
 
 struct provider_set {
     json_t *providers; /* array of provider objects */
@@ -30,6 +34,14 @@ struct loader {
 
 static const char *const placeholders[] = {"%EMAILADDRESS%", "%EMAILLOCALPART%",
                                            "%EMAILDOMAIN%"};
+
+/*
+ * Incoming server types that name a URL instead of a host and port, as
+ * draft-ietf-mailmaint-autoconfig registers them, and "owa" from ISPDB.
+ */
+static const char *const url_types[] = {"ews",  "owa",        "graph",
+                                        "jmap", "activeSync", NULL};
+#define URL_TYPE_NAMES "ews, owa, graph, jmap and activeSync"
 
 static const char *const auth_methods[] = {
     "password-cleartext", "password-encrypted", "NTLM",   "GSSAPI",
@@ -147,10 +159,20 @@ get_string(struct loader *loader, const char *path, json_t *object,
     return 0;
 }
 
-/* Checks that every %NAME% in s is a known placeholder. */
+static int
+is_hex_digit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+           (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Checks that every %NAME% in s is a known placeholder. In a URL a '%'
+ * may also start a percent-encoded byte such as %28.
+ */
 static int
 check_placeholders(struct loader *loader, const char *path, const char *s,
-                   int allow_address)
+                   int allow_address, int in_url)
 {
     const char *p = s;
 
@@ -158,6 +180,14 @@ check_placeholders(struct loader *loader, const char *path, const char *s,
         const char *end = strchr(p + 1, '%');
         size_t len, i;
 
+        for (i = 0; in_url && i < 3; i++) {
+            if (strncmp(p, placeholders[i], strlen(placeholders[i])) == 0)
+                break;
+        }
+        if (in_url && i == 3 && is_hex_digit(p[1]) && is_hex_digit(p[2])) {
+            p += 3;
+            continue;
+        }
         if (end == NULL)
             return fail(loader, path, "'%%' starts no placeholder in '%s'", s);
         len = (size_t)(end - p + 1);
@@ -187,8 +217,18 @@ check_hostname(struct loader *loader, const char *path, const char *hostname)
     const char *p = hostname;
     size_t len = 0;
 
-    if (check_placeholders(loader, path, hostname, 0) == -1)
+    if (check_placeholders(loader, path, hostname, 0, 0) == -1)
         return -1;
+    /* Clients resolve host names as they are sent, and Thunderbird accepts
+     * ASCII only. */
+    for (; *p != '\0'; p++) {
+        if ((unsigned char)*p >= 0x80)
+            return fail(loader, path,
+                        "'%s' contains non-ASCII letters; write the host "
+                        "name as A-labels (xn--...)",
+                        hostname);
+    }
+    p = hostname;
     /* Check the name a long sample domain would produce. */
     while (*p != '\0' && len < sizeof(expanded) - 1) {
         if (strncmp(p, "%EMAILDOMAIN%", 13) == 0) {
@@ -217,6 +257,8 @@ default_port(const char *type, const char *socket_type)
         return implicit ? 993 : 143;
     if (strcmp(type, "pop3") == 0)
         return implicit ? 995 : 110;
+    if (strcmp(type, "exchange") == 0)
+        return implicit ? 443 : 80;
     return implicit ? 465 : 587;
 }
 
@@ -273,100 +315,356 @@ load_authentication(struct loader *loader, const char *path, json_t *server,
     return 0;
 }
 
-static json_t *
-load_server(struct loader *loader, const char *path, json_t *server,
-            int incoming)
-{
-    static const char *const keys[] = {
-        "type",     "hostname",       "port", "socket_type",
-        "username", "authentication", NULL};
-    const char *type, *hostname, *socket_type, *username;
-    char member[PATH_MAX_LEN];
-    json_t *view, *port;
-    json_int_t port_number;
-    int ok;
+static int check_url(struct loader *loader, const char *path, const char *url,
+                     int https_only);
 
-    if (!json_is_object(server)) {
-        fail(loader, path, "must be an object");
-        return NULL;
+static int
+is_listed(const char *value, const char *const *list)
+{
+    size_t i;
+
+    for (i = 0; list[i] != NULL; i++) {
+        if (strcmp(value, list[i]) == 0)
+            return 1;
     }
-    if (check_keys(loader, path, server, keys) == -1 ||
-        get_string(loader, path, server, "type", &type) == -1 ||
-        get_string(loader, path, server, "hostname", &hostname) == -1 ||
-        get_string(loader, path, server, "socket_type", &socket_type) == -1 ||
-        get_string(loader, path, server, "username", &username) == -1)
-        return NULL;
+    return 0;
+}
+
+static int
+set_string(struct loader *loader, json_t *view, const char *key,
+           const char *value)
+{
+    if (json_object_set_new(view, key, json_string(value)) == -1)
+        return fail_nomem(loader);
+    return 0;
+}
+
+/* Like get_string, for a member that must be present. */
+static int
+get_required_string(struct loader *loader, const char *path, json_t *object,
+                    const char *key, const char **out)
+{
+    char member[PATH_MAX_LEN];
+
+    if (get_string(loader, path, object, key, out) == -1)
+        return -1;
+    member_path(member, path, key);
+    if (*out == NULL)
+        return fail(loader, member, "missing");
+    return 0;
+}
+
+/*
+ * Fetches an optional object member into *out (NULL when absent) and
+ * checks its keys against allowed. member receives the member's path.
+ */
+static int
+get_object(struct loader *loader, const char *path, json_t *object,
+           const char *key, const char *const *allowed, json_t **out,
+           char *member)
+{
+    *out = json_object_get(object, key);
+    member_path(member, path, key);
+    if (*out == NULL)
+        return 0;
+    if (!json_is_object(*out))
+        return fail(loader, member, "must be an object");
+    return check_keys(loader, member, *out, allowed);
+}
+
+/*
+ * Loads an optional boolean into view as the string "true" or "false", so
+ * that a template can tell false from missing.
+ */
+static int
+load_flag(struct loader *loader, const char *path, json_t *object,
+          const char *key, json_t *view)
+{
+    char member[PATH_MAX_LEN];
+    json_t *value = json_object_get(object, key);
+
+    if (value == NULL)
+        return 0;
+    member_path(member, path, key);
+    if (!json_is_boolean(value))
+        return fail(loader, member, "must be true or false");
+    return set_string(loader, view, key,
+                      json_is_true(value) ? "true" : "false");
+}
+
+/* Loads an optional integer from min to max into view. */
+static int
+load_count(struct loader *loader, const char *path, json_t *object,
+           const char *key, long min, long max, json_t *view)
+{
+    char member[PATH_MAX_LEN];
+    json_t *value = json_object_get(object, key);
+
+    if (value == NULL)
+        return 0;
+    member_path(member, path, key);
+    if (!json_is_integer(value) || json_integer_value(value) < min ||
+        json_integer_value(value) > max)
+        return fail(loader, member, "must be an integer from %ld to %ld", min,
+                    max);
+    if (json_object_set(view, key, value) == -1)
+        return fail_nomem(loader);
+    return 0;
+}
+
+static int
+check_server_type(struct loader *loader, const char *path, const char *type,
+                  int incoming)
+{
+    char member[PATH_MAX_LEN];
 
     member_path(member, path, "type");
-    if (type == NULL && incoming) {
-        fail(loader, member, "missing; use \"imap\" or \"pop3\"");
-        return NULL;
-    }
-    if (type == NULL)
-        type = "smtp";
-    ok = incoming ? strcmp(type, "imap") == 0 || strcmp(type, "pop3") == 0
-                  : strcmp(type, "smtp") == 0;
-    if (!ok) {
-        fail(loader, member, "'%s' is not %s", type,
-             incoming ? "\"imap\" or \"pop3\"" : "\"smtp\"");
-        return NULL;
-    }
+    if (type == NULL && incoming)
+        return fail(loader, member, "missing; use \"imap\" or \"pop3\"");
+    if (!incoming && type != NULL && strcmp(type, "smtp") != 0)
+        return fail(loader, member, "'%s' is not \"smtp\"", type);
+    if (incoming && strcmp(type, "imap") != 0 && strcmp(type, "pop3") != 0 &&
+        strcmp(type, "exchange") != 0 && !is_listed(type, url_types))
+        return fail(loader, member,
+                    "'%s' is not \"imap\", \"pop3\", \"exchange\" or one of "
+                    "the URL types " URL_TYPE_NAMES,
+                    type);
+    return 0;
+}
+
+/*
+ * Loads hostname, socket_type and port of a server reached by host and
+ * port into view, with the booleans ssl, starttls, plain and tls.
+ */
+static int
+load_host_location(struct loader *loader, const char *path, json_t *server,
+                   const char *type, json_t *view)
+{
+    const char *hostname, *socket_type;
+    char member[PATH_MAX_LEN];
+    json_t *port, *location;
+    json_int_t port_number;
+
+    member_path(member, path, "url");
+    if (json_object_get(server, "url") != NULL)
+        return fail(loader, member,
+                    "type '%s' takes hostname and port; only the URL "
+                    "types " URL_TYPE_NAMES " take a url",
+                    type);
+    if (get_string(loader, path, server, "hostname", &hostname) == -1 ||
+        get_string(loader, path, server, "socket_type", &socket_type) == -1)
+        return -1;
 
     member_path(member, path, "hostname");
-    if (hostname == NULL) {
-        fail(loader, member, "missing");
-        return NULL;
-    }
+    if (hostname == NULL)
+        return fail(loader, member, "missing");
     if (check_hostname(loader, member, hostname) == -1)
-        return NULL;
+        return -1;
 
     member_path(member, path, "socket_type");
-    if (socket_type == NULL) {
-        fail(loader, member, "missing; use \"SSL\", \"STARTTLS\" or \"plain\"");
-        return NULL;
-    }
+    if (socket_type == NULL)
+        return fail(loader, member,
+                    "missing; use \"SSL\", \"STARTTLS\" or \"plain\"");
     if (strcmp(socket_type, "SSL") != 0 &&
         strcmp(socket_type, "STARTTLS") != 0 &&
-        strcmp(socket_type, "plain") != 0) {
-        fail(loader, member, "'%s' is not \"SSL\", \"STARTTLS\" or \"plain\"",
-             socket_type);
-        return NULL;
-    }
+        strcmp(socket_type, "plain") != 0)
+        return fail(loader, member,
+                    "'%s' is not \"SSL\", \"STARTTLS\" or \"plain\"",
+                    socket_type);
 
     member_path(member, path, "port");
     port = json_object_get(server, "port");
     port_number = default_port(type, socket_type);
     if (port != NULL) {
         if (!json_is_integer(port) || json_integer_value(port) < 1 ||
-            json_integer_value(port) > 65535) {
-            fail(loader, member, "must be an integer from 1 to 65535");
-            return NULL;
-        }
+            json_integer_value(port) > 65535)
+            return fail(loader, member, "must be an integer from 1 to 65535");
         port_number = json_integer_value(port);
     }
 
-    member_path(member, path, "username");
-    if (username == NULL)
-        username = "%EMAILADDRESS%";
-    if (check_placeholders(loader, member, username, 1) == -1)
-        return NULL;
+    location = json_pack("{s:s, s:I, s:s, s:b, s:b, s:b, s:b}", "hostname",
+                         hostname, "port", port_number, "socket_type",
+                         socket_type, "ssl", strcmp(socket_type, "SSL") == 0,
+                         "starttls", strcmp(socket_type, "STARTTLS") == 0,
+                         "plain", strcmp(socket_type, "plain") == 0, "tls",
+                         strcmp(socket_type, "plain") != 0);
+    if (location == NULL || json_object_update(view, location) == -1) {
+        json_decref(location);
+        return fail_nomem(loader);
+    }
+    json_decref(location);
+    return 0;
+}
 
-    view = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b, s:b, s:b, s:b}", "type",
-                     type, "hostname", hostname, "port", port_number,
-                     "socket_type", socket_type, "username", username, "ssl",
-                     strcmp(socket_type, "SSL") == 0, "starttls",
-                     strcmp(socket_type, "STARTTLS") == 0, "plain",
-                     strcmp(socket_type, "plain") == 0, "tls",
-                     strcmp(socket_type, "plain") != 0);
+/* Loads the url of a server of a URL type, such as ews or graph. */
+static int
+load_url_location(struct loader *loader, const char *path, json_t *server,
+                  const char *type, json_t *view)
+{
+    static const char *const host_keys[] = {"hostname", "port", "socket_type",
+                                            NULL};
+    char member[PATH_MAX_LEN];
+    const char *url;
+    size_t i;
+
+    for (i = 0; host_keys[i] != NULL; i++) {
+        member_path(member, path, host_keys[i]);
+        if (json_object_get(server, host_keys[i]) != NULL)
+            return fail(loader, member, "not used by type '%s'; give its url",
+                        type);
+    }
+    if (get_string(loader, path, server, "url", &url) == -1)
+        return -1;
+    member_path(member, path, "url");
+    if (url == NULL)
+        return fail(loader, member, "missing; type '%s' takes a url", type);
+    if (check_url(loader, member, url, 0) == -1)
+        return -1;
+    return set_string(loader, view, "url", url);
+}
+
+/* Loads "pop3": how a POP3 account keeps and fetches messages. */
+static int
+load_pop3(struct loader *loader, const char *path, json_t *server,
+          const char *type, json_t *view)
+{
+    static const char *const keys[] = {
+        "leave_messages_on_server", "download_on_biff",
+        "days_to_leave_messages_on_server", "check_interval_minutes", NULL};
+    char member[PATH_MAX_LEN];
+    json_t *pop3, *pop3_view;
+
+    if (get_object(loader, path, server, "pop3", keys, &pop3, member) == -1)
+        return -1;
+    if (pop3 == NULL)
+        return 0;
+    if (strcmp(type, "pop3") != 0)
+        return fail(loader, member, "only for type \"pop3\"");
+    pop3_view = json_object();
+    if (pop3_view == NULL || json_object_set_new(view, "pop3", pop3_view) == -1)
+        return fail_nomem(loader);
+    if (load_flag(loader, member, pop3, "leave_messages_on_server",
+                  pop3_view) == -1 ||
+        load_flag(loader, member, pop3, "download_on_biff", pop3_view) == -1 ||
+        load_count(loader, member, pop3, "days_to_leave_messages_on_server", 1,
+                   DAYS_TO_LEAVE_MAX, pop3_view) == -1 ||
+        load_count(loader, member, pop3, "check_interval_minutes", 1,
+                   CHECK_INTERVAL_MAX, pop3_view) == -1)
+        return -1;
+    return 0;
+}
+
+/*
+ * Loads the settings that only some types take: the Exchange URLs, pop3,
+ * the outgoing restriction and the flags.
+ */
+static int
+load_server_options(struct loader *loader, const char *path, json_t *server,
+                    const char *type, json_t *view)
+{
+    static const char *const exchange_urls[] = {"owa_url", "ews_url", "eas_url",
+                                                NULL};
+    char member[PATH_MAX_LEN];
+    const char *value;
+    size_t i;
+
+    for (i = 0; exchange_urls[i] != NULL; i++) {
+        if (get_string(loader, path, server, exchange_urls[i], &value) == -1)
+            return -1;
+        if (value == NULL)
+            continue;
+        member_path(member, path, exchange_urls[i]);
+        if (strcmp(type, "exchange") != 0)
+            return fail(loader, member, "only for type \"exchange\"");
+        if (check_url(loader, member, value, 0) == -1 ||
+            set_string(loader, view, exchange_urls[i], value) == -1)
+            return -1;
+    }
+
+    if (get_string(loader, path, server, "restriction", &value) == -1)
+        return -1;
+    member_path(member, path, "restriction");
+    if (value != NULL && strcmp(value, "client-IP-address") != 0)
+        return fail(loader, member, "'%s' is not \"client-IP-address\"", value);
+    if (value != NULL && set_string(loader, view, "restriction", value) == -1)
+        return -1;
+
+    if (load_pop3(loader, path, server, type, view) == -1 ||
+        load_flag(loader, path, server, "use_global_preferred_server", view) ==
+            -1 ||
+        load_flag(loader, path, server, "add_this_server", view) == -1)
+        return -1;
+    return 0;
+}
+
+static json_t *
+load_server(struct loader *loader, const char *path, json_t *server,
+            int incoming)
+{
+    static const char *const incoming_keys[] = {
+        "type",    "hostname", "port",           "socket_type",
+        "url",     "username", "authentication", "pop3",
+        "owa_url", "ews_url",  "eas_url",        "use_global_preferred_server",
+        NULL};
+    static const char *const outgoing_keys[] = {
+        "type",        "hostname",        "port",
+        "socket_type", "username",        "authentication",
+        "restriction", "add_this_server", "use_global_preferred_server",
+        NULL};
+    const char *type, *username;
+    char member[PATH_MAX_LEN];
+    json_t *view;
+    int rc;
+
+    if (!json_is_object(server)) {
+        fail(loader, path, "must be an object");
+        return NULL;
+    }
+    if (check_keys(loader, path, server,
+                   incoming ? incoming_keys : outgoing_keys) == -1 ||
+        get_string(loader, path, server, "type", &type) == -1 ||
+        get_string(loader, path, server, "username", &username) == -1 ||
+        check_server_type(loader, path, type, incoming) == -1)
+        return NULL;
+    if (type == NULL)
+        type = "smtp";
+
+    view = json_pack("{s:s}", "type", type);
     if (view == NULL) {
         fail_nomem(loader);
         return NULL;
     }
-    if (load_authentication(loader, path, server, view) == -1) {
+    if (is_listed(type, url_types))
+        rc = load_url_location(loader, path, server, type, view);
+    else
+        rc = load_host_location(loader, path, server, type, view);
+
+    member_path(member, path, "username");
+    if (username == NULL)
+        username = "%EMAILADDRESS%";
+    if (rc == 0)
+        rc = check_placeholders(loader, member, username, 1, 0);
+    if (rc == 0)
+        rc = set_string(loader, view, "username", username);
+    if (rc == 0)
+        rc = load_authentication(loader, path, server, view);
+    if (rc == 0)
+        rc = load_server_options(loader, path, server, type, view);
+    if (rc == -1) {
         json_decref(view);
         return NULL;
     }
     return view;
+}
+
+/* Returns nonzero for an IMAP, POP3 or SMTP server. */
+static int
+is_mail_server(const json_t *server)
+{
+    const char *type = json_string_value(json_object_get(server, "type"));
+
+    return strcmp(type, "imap") == 0 || strcmp(type, "pop3") == 0 ||
+           strcmp(type, "smtp") == 0;
 }
 
 static int
@@ -376,7 +674,8 @@ load_servers(struct loader *loader, const char *path, json_t *provider,
     char member[PATH_MAX_LEN], item[PATH_MAX_LEN];
     json_t *servers = json_object_get(provider, key);
     json_t *list = json_array(), *all = json_object_get(view, "servers");
-    size_t i;
+    json_t *mail = json_object_get(view, "mail_servers");
+    size_t i, mail_count = 0;
 
     if (list == NULL || json_object_set_new(view, key, list) == -1)
         return fail_nomem(loader);
@@ -394,10 +693,18 @@ load_servers(struct loader *loader, const char *path, json_t *provider,
                              strcmp(key, "incoming") == 0);
         if (server == NULL)
             return -1;
+        if (is_mail_server(server)) {
+            mail_count++;
+            if (json_array_append(mail, server) == -1)
+                return fail_nomem(loader);
+        }
         if (json_array_append(all, server) == -1 ||
             json_array_append_new(list, server) == -1)
             return fail_nomem(loader);
     }
+    /* Thunderbird and Apple profiles need an IMAP or POP3 account. */
+    if (mail_count == 0)
+        return fail(loader, member, "needs at least one imap or pop3 server");
     return 0;
 }
 
@@ -429,7 +736,9 @@ load_domains(struct loader *loader, const char *path, json_t *provider,
             return fail(loader, item, "domain '%s' is also listed at %s",
                         domain, json_string_value(seen));
         if (json_object_set_new(paths, domain, json_string(item)) == -1 ||
-            json_object_set(domains, domain, view) == -1)
+            json_object_set(domains, domain, view) == -1 ||
+            json_array_append_new(json_object_get(view, "domains"),
+                                  json_string(domain)) == -1)
             return fail_nomem(loader);
     }
     return 0;
@@ -447,7 +756,7 @@ check_url(struct loader *loader, const char *path, const char *url,
         parts.host[0] == '/' || strpbrk(url, " \"<>\\^`{|}") != NULL)
         return fail(loader, path, "'%s' is not a valid %s URL", url,
                     https_only ? "https://" : "http:// or https://");
-    return check_placeholders(loader, path, url, 1);
+    return check_placeholders(loader, path, url, 1, 1);
 }
 
 static int
@@ -549,7 +858,7 @@ load_dav(struct loader *loader, const char *path, json_t *provider,
     member_path(field, member, "username");
     if (username == NULL)
         username = "%EMAILADDRESS%";
-    if (check_placeholders(loader, field, username, 1) == -1)
+    if (check_placeholders(loader, field, username, 1, 0) == -1)
         return -1;
 
     list = json_array();
@@ -623,9 +932,315 @@ load_aliases(struct loader *loader, const char *path, json_t *provider,
                         json_string_value(seen));
         if (json_object_set_new(paths, alias, json_string(item)) == -1 ||
             json_object_set(set->domains, alias, view) == -1 ||
-            json_object_set_new(set->aliases, alias, json_string(target)) == -1)
+            json_object_set_new(set->aliases, alias, json_string(target)) ==
+                -1 ||
+            json_array_append_new(json_object_get(view, "domains"),
+                                  json_string(alias)) == -1)
             return fail_nomem(loader);
     }
+    return 0;
+}
+
+/* Loads "id", the emailProvider id, and "list_all_domains". */
+static int
+load_identity(struct loader *loader, const char *path, json_t *provider,
+              json_t *view)
+{
+    char member[PATH_MAX_LEN], normalized[ADDRESS_DOMAIN_MAX + 1];
+    json_t *list_all = json_object_get(provider, "list_all_domains");
+    const char *id;
+
+    if (get_string(loader, path, provider, "id", &id) == -1)
+        return -1;
+    member_path(member, path, "id");
+    if (id != NULL &&
+        address_normalize_domain(id, strlen(id), normalized) == -1)
+        return fail(loader, member, "'%s' is not a valid DNS name", id);
+    /*
+     * An ASCII id keeps its letter case, as ISPDB has ids such as
+     * "OXCloud-EU"; U-labels become A-labels.
+     */
+    if (id != NULL &&
+        set_string(loader, view, "provider_id",
+                   strcasecmp(id, normalized) == 0 ? id : normalized) == -1)
+        return -1;
+
+    member_path(member, path, "list_all_domains");
+    if (list_all != NULL && !json_is_boolean(list_all))
+        return fail(loader, member, "must be true or false");
+    if (list_all != NULL &&
+        json_object_set(view, "list_all_domains", list_all) == -1)
+        return fail_nomem(loader);
+    return 0;
+}
+
+/* Returns nonzero for a language tag such as "en" or "pt-BR". */
+static int
+is_language_tag(const char *tag)
+{
+    size_t len = strlen(tag);
+
+    return len <= LANGUAGE_TAG_MAX &&
+           strspn(tag, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                       "0123456789-") == len &&
+           ((tag[0] >= 'a' && tag[0] <= 'z') ||
+            (tag[0] >= 'A' && tag[0] <= 'Z')) &&
+           tag[len - 1] != '-' && strstr(tag, "--") == NULL;
+}
+
+/*
+ * Loads an optional array of texts, such as documentation descriptions:
+ * objects with "text" and an optional language tag "lang". The view also
+ * gets "has_" and key set to true, so that a template can write an
+ * element without texts as an empty element.
+ */
+static int
+load_texts(struct loader *loader, const char *path, json_t *object,
+           const char *key, json_t *view)
+{
+    static const char *const keys[] = {"text", "lang", NULL};
+    char member[PATH_MAX_LEN], item[PATH_MAX_LEN], field[PATH_MAX_LEN];
+    json_t *texts = json_object_get(object, key), *list;
+    size_t i;
+
+    if (texts == NULL)
+        return 0;
+    member_path(member, path, key);
+    if (!json_is_array(texts) || json_array_size(texts) == 0)
+        return fail(loader, member,
+                    "must be a non-empty array of objects with text and lang");
+    snprintf(field, sizeof(field), "has_%s", key);
+    list = json_array();
+    if (list == NULL || json_object_set_new(view, key, list) == -1 ||
+        json_object_set_new(view, field, json_true()) == -1)
+        return fail_nomem(loader);
+
+    for (i = 0; i < json_array_size(texts); i++) {
+        json_t *entry = json_array_get(texts, i);
+        const char *text, *lang;
+
+        item_path(item, member, i);
+        if (!json_is_object(entry))
+            return fail(loader, item, "must be an object");
+        if (check_keys(loader, item, entry, keys) == -1 ||
+            get_required_string(loader, item, entry, "text", &text) == -1 ||
+            get_string(loader, item, entry, "lang", &lang) == -1)
+            return -1;
+        member_path(field, item, "lang");
+        if (lang != NULL && !is_language_tag(lang))
+            return fail(loader, field,
+                        "'%s' is not a language tag such as \"en\" or "
+                        "\"pt-BR\"",
+                        lang);
+        if (json_array_append_new(list, json_pack("{s:s, s:s*}", "text", text,
+                                                  "lang", lang)) == -1)
+            return fail_nomem(loader);
+    }
+    return 0;
+}
+
+/* Loads "documentation": pages that explain the settings to users. */
+static int
+load_documentation(struct loader *loader, const char *path, json_t *provider,
+                   json_t *view)
+{
+    static const char *const keys[] = {"url", "descriptions", NULL};
+    char member[PATH_MAX_LEN], item[PATH_MAX_LEN], field[PATH_MAX_LEN];
+    json_t *pages = json_object_get(provider, "documentation"), *list;
+    size_t i;
+
+    if (pages == NULL)
+        return 0;
+    member_path(member, path, "documentation");
+    if (!json_is_array(pages) || json_array_size(pages) == 0)
+        return fail(loader, member, "must be a non-empty array of pages");
+    list = json_array();
+    if (list == NULL || json_object_set_new(view, "documentation", list) == -1)
+        return fail_nomem(loader);
+
+    for (i = 0; i < json_array_size(pages); i++) {
+        json_t *page = json_array_get(pages, i), *page_view;
+        const char *url;
+
+        item_path(item, member, i);
+        if (!json_is_object(page))
+            return fail(loader, item, "must be an object");
+        if (check_keys(loader, item, page, keys) == -1 ||
+            get_required_string(loader, item, page, "url", &url) == -1)
+            return -1;
+        member_path(field, item, "url");
+        if (check_url(loader, field, url, 0) == -1)
+            return -1;
+        page_view = json_pack("{s:s}", "url", url);
+        if (json_array_append_new(list, page_view) == -1)
+            return fail_nomem(loader);
+        if (load_texts(loader, item, page, "descriptions", page_view) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+/*
+ * Loads "enable": the page where users must first switch on access for
+ * mail clients, with instructions.
+ */
+static int
+load_enable(struct loader *loader, const char *path, json_t *provider,
+            json_t *view)
+{
+    static const char *const keys[] = {"visit_url", "instructions", NULL};
+    char member[PATH_MAX_LEN], field[PATH_MAX_LEN];
+    json_t *enable, *enable_view;
+    const char *url;
+
+    if (get_object(loader, path, provider, "enable", keys, &enable, member) ==
+        -1)
+        return -1;
+    if (enable == NULL)
+        return 0;
+    if (get_required_string(loader, member, enable, "visit_url", &url) == -1)
+        return -1;
+    member_path(field, member, "visit_url");
+    if (check_url(loader, field, url, 0) == -1)
+        return -1;
+    enable_view = json_pack("{s:s}", "visit_url", url);
+    if (enable_view == NULL ||
+        json_object_set_new(view, "enable", enable_view) == -1)
+        return fail_nomem(loader);
+    return load_texts(loader, member, enable, "instructions", enable_view);
+}
+
+/* Loads a login form field: an object with the optional HTML "id" and "name".
+ */
+static int
+load_form_field(struct loader *loader, const char *path, json_t *form,
+                const char *key, json_t *view)
+{
+    static const char *const keys[] = {"id", "name", NULL};
+    char member[PATH_MAX_LEN];
+    const char *id, *name;
+    json_t *field;
+
+    if (get_object(loader, path, form, key, keys, &field, member) == -1)
+        return -1;
+    if (field == NULL)
+        return 0;
+    if (get_string(loader, member, field, "id", &id) == -1 ||
+        get_string(loader, member, field, "name", &name) == -1)
+        return -1;
+    if (json_object_set_new(
+            view, key, json_pack("{s:s*, s:s*}", "id", id, "name", name)) == -1)
+        return fail_nomem(loader);
+    return 0;
+}
+
+/* Loads "login_page_info": how to fill in the webmail login form. */
+static int
+load_login_form(struct loader *loader, const char *path, json_t *webmail,
+                json_t *view)
+{
+    static const char *const keys[] = {
+        "url",          "username", "username_field", "password_field",
+        "login_button", NULL};
+    char member[PATH_MAX_LEN], field[PATH_MAX_LEN];
+    json_t *form, *form_view;
+    const char *url, *username;
+
+    if (get_object(loader, path, webmail, "login_page_info", keys, &form,
+                   member) == -1)
+        return -1;
+    if (form == NULL)
+        return 0;
+    if (get_required_string(loader, member, form, "url", &url) == -1 ||
+        get_string(loader, member, form, "username", &username) == -1)
+        return -1;
+    member_path(field, member, "url");
+    if (check_url(loader, field, url, 0) == -1)
+        return -1;
+    member_path(field, member, "username");
+    if (username != NULL &&
+        check_placeholders(loader, field, username, 1, 0) == -1)
+        return -1;
+
+    form_view = json_pack("{s:s, s:s*}", "url", url, "username", username);
+    if (form_view == NULL ||
+        json_object_set_new(view, "login_page_info", form_view) == -1)
+        return fail_nomem(loader);
+    if (load_form_field(loader, member, form, "username_field", form_view) ==
+            -1 ||
+        load_form_field(loader, member, form, "password_field", form_view) ==
+            -1 ||
+        load_form_field(loader, member, form, "login_button", form_view) == -1)
+        return -1;
+    return 0;
+}
+
+/* Loads "webmail": the provider's webmail login page. */
+static int
+load_webmail(struct loader *loader, const char *path, json_t *provider,
+             json_t *view)
+{
+    static const char *const keys[] = {"login_page", "login_page_info", NULL};
+    char member[PATH_MAX_LEN], field[PATH_MAX_LEN];
+    json_t *webmail, *webmail_view;
+    const char *login_page;
+
+    if (get_object(loader, path, provider, "webmail", keys, &webmail, member) ==
+        -1)
+        return -1;
+    if (webmail == NULL)
+        return 0;
+    if (json_object_size(webmail) == 0)
+        return fail(loader, member,
+                    "needs login_page, login_page_info or both");
+    if (get_string(loader, member, webmail, "login_page", &login_page) == -1)
+        return -1;
+    member_path(field, member, "login_page");
+    if (login_page != NULL && check_url(loader, field, login_page, 0) == -1)
+        return -1;
+
+    webmail_view = json_pack("{s:s*}", "login_page", login_page);
+    if (webmail_view == NULL ||
+        json_object_set_new(view, "webmail", webmail_view) == -1)
+        return fail_nomem(loader);
+    return load_login_form(loader, member, webmail, webmail_view);
+}
+
+/* Loads "oauth2": the OAuth 2.0 server that issues tokens for the mail servers.
+ */
+static int
+load_oauth2(struct loader *loader, const char *path, json_t *provider,
+            json_t *view)
+{
+    static const char *const keys[] = {"issuer", "scope", "auth_url",
+                                       "token_url", NULL};
+    char member[PATH_MAX_LEN], field[PATH_MAX_LEN];
+    const char *issuer, *scope, *auth_url, *token_url;
+    json_t *oauth2;
+
+    if (get_object(loader, path, provider, "oauth2", keys, &oauth2, member) ==
+        -1)
+        return -1;
+    if (oauth2 == NULL)
+        return 0;
+    if (get_required_string(loader, member, oauth2, "issuer", &issuer) == -1 ||
+        get_required_string(loader, member, oauth2, "scope", &scope) == -1 ||
+        get_required_string(loader, member, oauth2, "auth_url", &auth_url) ==
+            -1 ||
+        get_required_string(loader, member, oauth2, "token_url", &token_url) ==
+            -1)
+        return -1;
+    member_path(field, member, "auth_url");
+    if (check_url(loader, field, auth_url, 1) == -1)
+        return -1;
+    member_path(field, member, "token_url");
+    if (check_url(loader, field, token_url, 1) == -1)
+        return -1;
+    if (json_object_set_new(view, "oauth2",
+                            json_pack("{s:s, s:s, s:s, s:s}", "issuer", issuer,
+                                      "scope", scope, "auth_url", auth_url,
+                                      "token_url", token_url)) == -1)
+        return fail_nomem(loader);
     return 0;
 }
 
@@ -633,12 +1248,18 @@ static int
 load_provider(struct loader *loader, const char *path, json_t *provider,
               struct provider_set *set, json_t *paths)
 {
-    static const char *const keys[] = {"domains",
+    static const char *const keys[] = {"id",
+                                       "domains",
+                                       "list_all_domains",
                                        "aliases",
                                        "incoming",
                                        "outgoing",
                                        "display_name",
                                        "display_short_name",
+                                       "documentation",
+                                       "enable",
+                                       "webmail",
+                                       "oauth2",
                                        "activesync_url",
                                        "autodiscover_host",
                                        "windows_domain",
@@ -652,18 +1273,24 @@ load_provider(struct loader *loader, const char *path, json_t *provider,
         return fail(loader, path, "must be an object");
     if (check_keys(loader, path, provider, keys) == -1)
         return -1;
-    view = json_pack("{s:[]}", "servers");
+    view =
+        json_pack("{s:[], s:[], s:[]}", "servers", "mail_servers", "domains");
     if (view == NULL || json_array_append_new(set->providers, view) == -1)
         return fail_nomem(loader);
 
-    if (load_strings(loader, path, provider, view) == -1 ||
+    if (load_identity(loader, path, provider, view) == -1 ||
+        load_strings(loader, path, provider, view) == -1 ||
         load_ttl(loader, path, provider, view) == -1 ||
         load_domains(loader, path, provider, view, set->domains, paths) == -1 ||
         load_aliases(loader, path, provider, view, set, paths) == -1 ||
         load_servers(loader, path, provider, view, "incoming") == -1 ||
         load_servers(loader, path, provider, view, "outgoing") == -1 ||
         load_dav(loader, path, provider, view, "calendar") == -1 ||
-        load_dav(loader, path, provider, view, "address_book") == -1)
+        load_dav(loader, path, provider, view, "address_book") == -1 ||
+        load_documentation(loader, path, provider, view) == -1 ||
+        load_enable(loader, path, provider, view) == -1 ||
+        load_webmail(loader, path, provider, view) == -1 ||
+        load_oauth2(loader, path, provider, view) == -1)
         return -1;
     return 0;
 }
@@ -840,6 +1467,24 @@ const json_t *
 provider_signing(const struct provider_set *set)
 {
     return set->signing;
+}
+
+int
+provider_is_url_type(const char *type)
+{
+    return is_listed(type, url_types);
+}
+
+int
+provider_is_auth_method(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(auth_methods) / sizeof(auth_methods[0]); i++) {
+        if (strcmp(name, auth_methods[i]) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 const json_t *

@@ -19,13 +19,33 @@ struct provider_set;
  * path of the wrong field, such as "providers[0].incoming[1].port".
  *
  * Each provider is kept as a JSON object that templates render directly:
- * the optional strings display_name, display_short_name, activesync_url,
- * autodiscover_host and windows_domain, the optional integer ttl_hours,
- * the optional objects calendar and address_book (url, username and the
- * array authentication), and the arrays incoming, outgoing and servers
- * (both together). Each server has type, hostname, port, socket_type,
- * authentication (array), username, and the booleans ssl, starttls, plain,
- * tls (ssl or starttls) and auth_required.
+ * - the optional strings provider_id (the file's "id"), display_name,
+ *   display_short_name, activesync_url, autodiscover_host and
+ *   windows_domain, the optional integer ttl_hours, and the boolean
+ *   list_all_domains;
+ * - domains: the A-labels of the domains, then of the alias domains;
+ * - the optional objects calendar and address_book (url, username and the
+ *   array authentication), oauth2 (issuer, scope, auth_url, token_url) and
+ *   enable (visit_url, instructions);
+ * - the optional object webmail: login_page, and login_page_info with url,
+ *   username and the objects username_field, password_field and
+ *   login_button, each with id and name;
+ * - the optional array documentation of pages with url and descriptions;
+ * - the arrays incoming, outgoing, servers (both together) and
+ *   mail_servers (the imap, pop3 and smtp servers of both, which have a
+ *   host and port).
+ * Each server has type, username, authentication (array), auth_required
+ * and either url (the URL types) or hostname, port, socket_type and the
+ * booleans ssl, starttls, plain and tls (ssl or starttls). It may have
+ * owa_url, ews_url, eas_url, restriction, pop3 (with the integers
+ * days_to_leave_messages_on_server and check_interval_minutes) and the
+ * flags use_global_preferred_server, add_this_server,
+ * leave_messages_on_server and download_on_biff. Flags are the strings
+ * "true" and "false", so that a template can tell false from missing.
+ * Descriptions and instructions are arrays of objects with text and an
+ * optional lang, and their parent also has has_descriptions or
+ * has_instructions set to true. Keys that could shadow an outer one in a
+ * template section (such as "id") are named apart for that reason.
  */
 int provider_load(const char *path, struct provider_set **out, char *err,
                   size_t err_size);
@@ -55,6 +75,18 @@ const char *provider_alias_target(const struct provider_set *set,
  * certificate, key and optionally chain, or NULL when the file names none.
  */
 const json_t *provider_signing(const struct provider_set *set);
+
+/*
+ * Returns nonzero when an incoming server of type names a URL instead of
+ * a host and port: "ews", "owa", "graph", "jmap" or "activeSync".
+ */
+int provider_is_url_type(const char *type);
+
+/*
+ * Returns nonzero when name is an authentication method that servers may
+ * list, such as "password-cleartext" or "OAuth2".
+ */
+int provider_is_auth_method(const char *name);
 
 /* Returns the array of provider objects, borrowed from the set. */
 const json_t *provider_list(const struct provider_set *set);
