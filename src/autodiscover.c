@@ -299,7 +299,8 @@ known_schema(const struct pox_value *schema)
 
 /*
  * Feeds the body to the parser. Returns 0, 1 when the body is larger
- * than HTTP_BODY_MAX, or -1 when reading or parsing failed.
+ * than HTTP_BODY_MAX, -1 when reading or parsing failed, or -2 when the
+ * parser ran out of memory.
  */
 static int
 parse_body(struct http_request *req, struct pox_request *pox)
@@ -319,7 +320,8 @@ parse_body(struct http_request *req, struct pox_request *pox)
         if (total > HTTP_BODY_MAX)
             return 1;
         if (XML_Parse(pox->parser, chunk, (int)n, n == 0) != XML_STATUS_OK)
-            return -1;
+            return XML_GetErrorCode(pox->parser) == XML_ERROR_NO_MEMORY ? -2
+                                                                        : -1;
     } while (n > 0);
     return 0;
 }
@@ -362,6 +364,10 @@ handle_post(const struct service *svc, struct http_request *req)
 
     if (rc == 1)
         http_answer_text(req, 413, "request body larger than 64 KiB");
+    else if (rc == -2)
+        answer_pox_error(svc, req, OUTLOOK_2006A, POX_INTERNAL_ERROR,
+                         "The Autodiscover server threw an internal error.",
+                         "out of memory");
     else if (pox->rejected)
         answer_pox_error(svc, req, OUTLOOK_2006A, POX_INVALID_REQUEST,
                          "Invalid Request", "DOCTYPE in request body");

@@ -201,8 +201,7 @@ parse_tags(struct template *tmpl, const char *name, char *err, size_t err_size)
             enum filter filter;
 
             trim(&filter_start, &filter_end);
-            if (sigil != '\0' && sigil != '.' &&
-                !(sigil >= 'a' && sigil <= 'z') && sigil != '_') {
+            if (sigil == '#' || sigil == '^' || sigil == '/') {
                 snprintf(err, err_size, "%s:%d: a filter needs a value tag",
                          name, line_of(text, open));
                 return -1;

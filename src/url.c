@@ -21,6 +21,8 @@ url_decode(const char *src, size_t len, char *out, size_t out_size)
 {
     size_t i, n = 0;
 
+    if (out_size == 0)
+        return -1;
     for (i = 0; i < len; i++) {
         char c = src[i];
 
@@ -97,6 +99,11 @@ url_split(const char *url, struct url_parts *parts)
     colon = memchr(rest, ':', host_len);
     parts->port = parts->secure ? 443 : 80;
     if (colon != NULL) {
+        /* Digits only: strtol alone would take a sign and spaces. */
+        if (colon + 1 == rest + host_len ||
+            strspn(colon + 1, "0123456789") !=
+                (size_t)(rest + host_len - colon - 1))
+            return -1;
         parts->port = strtol(colon + 1, &end, 10);
         if (end != rest + host_len || parts->port < 1 || parts->port > 65535)
             return -1;
