@@ -22,6 +22,7 @@
 #include "memory.h"
 
 #define LISTEN_BACKLOG 1024
+#define WORKER_CONNECTIONS 64
 
 /* A loaded configuration and the number of its users. */
 struct generation {
@@ -288,49 +289,98 @@ reload(struct responder *responder)
              config->provider_path, providers, domains);
 }
 
+/*
+ * The connections one worker thread watches. With fastcgi_keep_conn,
+ * nginx keeps idle connections open and sends the next request over any
+ * of them, so a thread that waited on one connection only would leave
+ * requests on the others queued behind it.
+ */
+struct worker {
+    FCGX_Request slots[WORKER_CONNECTIONS];
+    struct pollfd fds[WORKER_CONNECTIONS + 2];
+    int slot_of[WORKER_CONNECTIONS + 2]; /* the slot of each polled fd */
+};
+
+/*
+ * Fills the poll set: the stop pipe, every kept connection, and the
+ * listening socket while a slot is free. Returns the number of entries.
+ */
+static int
+worker_poll_set(struct worker *worker, const struct responder *responder)
+{
+    int count = 0, free_slot = -1, i;
+
+    worker->fds[count].fd = responder->stop_pipe[0];
+    worker->fds[count].events = POLLIN;
+    worker->slot_of[count++] = -1;
+    for (i = 0; i < WORKER_CONNECTIONS; i++) {
+        if (worker->slots[i].ipcFd >= 0) {
+            worker->fds[count].fd = worker->slots[i].ipcFd;
+            worker->fds[count].events = POLLIN;
+            worker->slot_of[count++] = i;
+        } else if (free_slot == -1) {
+            free_slot = i;
+        }
+    }
+    if (free_slot != -1) {
+        worker->fds[count].fd = responder->config->listen_fd;
+        worker->fds[count].events = POLLIN;
+        worker->slot_of[count++] = free_slot;
+    }
+    return count;
+}
+
 static void *
 worker_main(void *arg)
 {
     struct responder *responder = arg;
     struct generation *generation;
     struct buffer body, line;
-    FCGX_Request fcgi;
+    struct worker *worker;
+    int i, count;
 
-    buffer_init(&body, HTTP_ANSWER_MAX);
-    buffer_init(&line, 4096);
-    if (FCGX_InitRequest(&fcgi, responder->config->listen_fd, 0) != 0) {
-        log_line("FCGX_InitRequest failed; worker thread stops");
+    worker = memory_malloc(sizeof(*worker));
+    if (worker == NULL) {
+        log_line("out of memory; worker thread stops");
         return NULL;
     }
+    for (i = 0; i < WORKER_CONNECTIONS; i++)
+        FCGX_InitRequest(&worker->slots[i], responder->config->listen_fd, 0);
+    buffer_init(&body, HTTP_ANSWER_MAX);
+    buffer_init(&line, 4096);
 
     while (!atomic_load(&responder->stopping)) {
-        /*
-         * A connection that the web server keeps open for more requests
-         * (fastcgi_keep_conn) carries the next request; else a new
-         * connection comes through the listening socket.
-         */
-        int fd = fcgi.ipcFd >= 0 ? fcgi.ipcFd : responder->config->listen_fd;
-        struct pollfd fds[2] = {{fd, POLLIN, 0},
-                                {responder->stop_pipe[0], POLLIN, 0}};
-
-        if (poll(fds, 2, -1) == -1) {
+        count = worker_poll_set(worker, responder);
+        if (poll(worker->fds, (nfds_t)count, -1) == -1) {
             if (errno == EINTR)
                 continue;
             log_line("poll failed: %s; worker thread stops", strerror(errno));
             break;
         }
-        if (fds[1].revents != 0)
+        if (worker->fds[0].revents != 0)
             break;
-        /* Another thread may have taken the connection: accept fails. */
-        if (FCGX_Accept_r(&fcgi) < 0)
-            continue;
-        generation = generation_hold(responder);
-        serve_request(generation->svc, &fcgi, &body, &line);
-        FCGX_Finish_r(&fcgi);
-        generation_drop(generation);
+
+        for (i = 1; i < count; i++) {
+            FCGX_Request *fcgi = &worker->slots[worker->slot_of[i]];
+
+            if (worker->fds[i].revents == 0)
+                continue;
+            /*
+             * Another thread may have taken a new connection, so accept
+             * fails; a kept connection that nginx closed fails the same.
+             */
+            if (FCGX_Accept_r(fcgi) < 0)
+                continue;
+            generation = generation_hold(responder);
+            serve_request(generation->svc, fcgi, &body, &line);
+            FCGX_Finish_r(fcgi);
+            generation_drop(generation);
+        }
     }
 
-    FCGX_Free(&fcgi, 1);
+    for (i = 0; i < WORKER_CONNECTIONS; i++)
+        FCGX_Free(&worker->slots[i], 1);
+    memory_free(worker);
     buffer_release(&body);
     buffer_release(&line);
     return NULL;
