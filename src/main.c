@@ -155,12 +155,14 @@ serve(int argc, char **argv)
         NULL, MAILAUTOCONF_TEMPLATE_DIR, NULL, RESPONDER_THREADS_DEFAULT, 0, 0};
     struct responder_config config;
     struct service *svc;
+    sigset_t signals;
     char err[1024];
     size_t providers, domains;
     int fd, rc;
 
     if (parse_serve_options(argc, argv, &opts) == -1)
         return EXIT_STARTUP;
+    responder_block_signals(&signals);
 
     svc = memory_malloc(sizeof(*svc));
     if (svc == NULL) {

@@ -23,6 +23,7 @@
 
 #define LISTEN_BACKLOG 1024
 #define WORKER_CONNECTIONS 64
+#define DRAIN_MAX (1024 * 1024)
 
 /* A loaded configuration and the number of its users. */
 struct generation {
@@ -173,6 +174,27 @@ elapsed_us(const struct timespec *start)
            (now.tv_nsec - start->tv_nsec) / 1000;
 }
 
+/*
+ * Reads what is left of the request body, so that a kept connection
+ * starts the next request at a record boundary: Apache with enablereuse
+ * sends the closing empty stdin record after the answer. Past
+ * DRAIN_MAX bytes the connection is closed instead.
+ */
+static void
+drain_input(FCGX_Request *fcgi)
+{
+    char bytes[4096];
+    size_t total = 0;
+    int n;
+
+    do {
+        n = FCGX_GetStr(bytes, sizeof(bytes), fcgi->in);
+        total += n > 0 ? (size_t)n : 0;
+    } while (n > 0 && total <= DRAIN_MAX);
+    if (n > 0 || FCGX_GetError(fcgi->in) != 0)
+        fcgi->keepConnection = 0;
+}
+
 /* Handles one FastCGI request and logs it. */
 static void
 serve_request(const struct service *svc, FCGX_Request *fcgi,
@@ -205,6 +227,7 @@ serve_request(const struct service *svc, FCGX_Request *fcgi,
     if (strcmp(req.method != NULL ? req.method : "", "HEAD") != 0)
         FCGX_PutStr(body->data != NULL ? body->data : "", (int)body->len,
                     fcgi->out);
+    drain_input(fcgi);
 
     buffer_clear(line);
     if (http_log_fields(&req, line) == 0 &&
@@ -401,6 +424,17 @@ wait_for_stop(struct responder *responder, const sigset_t *signals)
     }
 }
 
+void
+responder_block_signals(sigset_t *signals)
+{
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(signals);
+    sigaddset(signals, SIGTERM);
+    sigaddset(signals, SIGINT);
+    sigaddset(signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, signals, NULL);
+}
+
 static int
 start(struct responder *responder, pthread_t *workers, int threads)
 {
@@ -455,12 +489,7 @@ responder_run(const struct responder_config *config, struct service *svc)
     }
     pthread_mutex_init(&responder.lock, NULL);
 
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    responder_block_signals(&signals);
 
     started = start(&responder, workers, config->threads);
     if (started > 0) {

@@ -2,6 +2,7 @@
 #ifndef MAILAUTOCONF_RESPONDER_H
 #define MAILAUTOCONF_RESPONDER_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "service.h"
@@ -22,6 +23,15 @@ int responder_listen(const char *address, char *err, size_t err_size);
  * and systemd socket activation (descriptor 3) hand it over, or -1.
  */
 int responder_check_socket(int fd);
+
+/*
+ * Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (and the threads
+ * it starts later), so that responder_run takes them with sigwait, and
+ * ignores SIGPIPE. Call it before announcing readiness: a signal that
+ * arrives earlier then waits instead of killing the process. Fills
+ * signals with the blocked set.
+ */
+void responder_block_signals(sigset_t *signals);
 
 struct responder_config {
     const char *provider_path; /* reloaded on SIGHUP */
