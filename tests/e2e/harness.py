@@ -178,12 +178,20 @@ http {{
 
     def _start(self, provider, threads):
         self.log_file = open(self.log_path, "wb")
+        command = [BINARY, "serve", "--threads", str(threads), "--templates",
+                   TEMPLATES, provider]
+        if os.environ.get("MAILAUTOCONF_VALGRIND"):
+            # A leak or memory error turns the exit status into 99.
+            command = [shutil.which("valgrind"), "--quiet",
+                       "--error-exitcode=99",
+                       "--leak-check=full",
+                       "--errors-for-leak-kinds=definite,indirect",
+                       "--show-leak-kinds=definite,indirect"] + command
         self.responder = subprocess.Popen(
-            ["spawn-fcgi", "-n", "-s", self.socket, "-M", "0666", "--",
-             BINARY, "serve", "--threads", str(threads), "--templates",
-             TEMPLATES, provider],
-            stdout=subprocess.DEVNULL, stderr=self.log_file)
-        wait_for(lambda: b"serving" in self.log_bytes(), "mailautoconf")
+            ["spawn-fcgi", "-n", "-s", self.socket, "-M", "0666", "--"] +
+            command, stdout=subprocess.DEVNULL, stderr=self.log_file)
+        wait_for(lambda: b"serving" in self.log_bytes(), "mailautoconf",
+                 timeout=60)
         self.web = subprocess.Popen(
             ["nginx", "-c", os.path.join(self.dir, "nginx.conf"),
              "-p", self.dir], stderr=subprocess.DEVNULL)
@@ -226,7 +234,7 @@ http {{
         status = None
         if self.responder is not None and self.responder.poll() is None:
             self.responder.send_signal(signal.SIGTERM)
-            status = self.responder.wait(timeout=10)
+            status = self.responder.wait(timeout=60)
         self.log_file.close()
         shutil.rmtree(self.dir, ignore_errors=True)
         return status
