@@ -10,6 +10,12 @@
 #define TEMPLATE_FILE_MAX (1024 * 1024)
 #define TEMPLATE_DEPTH_MAX 16
 #define TEMPLATE_NAME_MAX 64
+/*
+ * Node visits one render may make. Nested sections over arrays multiply,
+ * and sections that write nothing never fill the output buffer, so this
+ * bound is what ends a template like twelve nested {{#servers}}.
+ */
+#define TEMPLATE_STEPS_MAX 1000000
 
 enum node_kind { NODE_TEXT, NODE_VALUE, NODE_SECTION, NODE_INVERTED };
 
@@ -42,6 +48,7 @@ struct render_state {
     const struct template_context *ctx;
     const json_t *scopes[TEMPLATE_DEPTH_MAX + 1];
     size_t depth;
+    unsigned long steps;
     struct buffer *out;
 };
 
@@ -582,6 +589,9 @@ render_nodes(struct render_state *state, size_t begin, size_t end)
         const struct node *node = &state->tmpl->nodes[i];
         int rc;
 
+        if (++state->steps > TEMPLATE_STEPS_MAX)
+            return -1;
+
         switch (node->kind) {
         case NODE_TEXT:
             rc = buffer_append(state->out, node->text, node->len);
@@ -612,6 +622,7 @@ template_render(const struct template *tmpl, const struct template_context *ctx,
     state.tmpl = tmpl;
     state.ctx = ctx;
     state.depth = 0;
+    state.steps = 0;
     state.out = out;
     return render_nodes(&state, 0, tmpl->count);
 }

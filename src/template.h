@@ -66,8 +66,8 @@ int template_load(const char *dir, const char *file_name, struct template **out,
                   char *err, size_t err_size);
 
 /*
- * Appends the rendered document to out. Returns 0, or -1 when out is full
- * or memory runs out.
+ * Appends the rendered document to out. Returns 0, or -1 when out is full,
+ * memory runs out, or the template makes more than a million steps.
  */
 int template_render(const struct template *tmpl,
                     const struct template_context *ctx, struct buffer *out);
