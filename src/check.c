@@ -125,7 +125,8 @@ check_write_report(const struct provider_set *set, const char *file, FILE *out)
         }
     }
     provider_count(set, &domains);
-    fprintf(out, "%s: %zu providers, %zu domains, %zu servers, %d warnings\n",
-            file, json_array_size(providers), domains, servers, warnings);
+    fprintf(out, "%s: %zu providers, %zu domains, %zu servers, %d warning%s\n",
+            file, json_array_size(providers), domains, servers, warnings,
+            warnings == 1 ? "" : "s");
     return warnings;
 }

@@ -12,6 +12,7 @@
 #include "dns.h"
 #include "import.h"
 #include "log.h"
+#include "profile.h"
 #include "memory.h"
 #include "responder.h"
 #include "service.h"
@@ -29,8 +30,8 @@ static const char usage[] =
 static const char help[] =
     "\n"
     "Answers mail client auto-configuration requests (Thunderbird autoconfig,\n"
-    "Outlook Autodiscover XML and JSON) over FastCGI, from a JSON provider\n"
-    "file.\n"
+    "Outlook Autodiscover XML and JSON, Apple configuration profiles) over\n"
+    "FastCGI, from a JSON provider file.\n"
     "\n"
     "serve options:\n"
     "  --listen ADDRESS  listen on a unix socket path or HOST:PORT instead of\n"
@@ -217,6 +218,8 @@ parse_file_command(int argc, char **argv, const char *option,
     for (i = 2; i < argc; i++) {
         if (strcmp(argv[i], option) == 0 && i + 1 < argc) {
             *value = argv[++i];
+        } else if (strcmp(argv[i], option) == 0) {
+            return usage_error("option needs a value:", argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             return usage_error("unknown option", argv[i]);
         } else if (*provider == NULL) {
@@ -256,6 +259,18 @@ check(int argc, char **argv)
     if (provider_load(provider, &set, err, sizeof(err)) == -1) {
         log_plain("%s", err);
         return EXIT_STARTUP;
+    }
+    /* serve loads the signing files too, so check must not skip them. */
+    if (provider_signing(set) != NULL) {
+        struct profile_signer *signer;
+
+        if (profile_signer_load(provider_signing(set), &signer, err,
+                                sizeof(err)) == -1) {
+            log_plain("%s", err);
+            provider_set_free(set);
+            return EXIT_STARTUP;
+        }
+        profile_signer_free(signer);
     }
     check_write_report(set, provider, stdout);
     provider_set_free(set);
@@ -347,6 +362,8 @@ main(int argc, char **argv)
 
     if (argc >= 2)
         log_plain("unknown command '%s'", argv[1]);
+    else
+        log_plain("missing a command");
     fputs(usage, stderr);
     return EXIT_STARTUP;
 }

@@ -353,7 +353,17 @@ render_profile(const struct service *svc, struct http_request *req,
         struct template_context ctx = {
             provider,      vars,           sizeof(vars) / sizeof(vars[0]),
             address->full, address->local, req->domain};
+        const char *main_domain =
+            provider_alias_target(svc->providers, req->domain);
+        char login[ADDRESS_LOCAL_MAX + 1 + ADDRESS_DOMAIN_MAX + 1];
 
+        /* At an alias domain, logins and host names use the main domain. */
+        if (main_domain != NULL) {
+            snprintf(login, sizeof(login), "%s@%s", address->local,
+                     main_domain);
+            ctx.address = login;
+            ctx.domain = main_domain;
+        }
         return template_render(svc->mobileconfig, &ctx, req->body);
     }
 }

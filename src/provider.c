@@ -730,7 +730,9 @@ load_domains(struct loader *loader, const char *path, json_t *provider,
         item_path(item, member, i);
         if (name == NULL ||
             address_normalize_domain(name, strlen(name), domain) == -1)
-            return fail(loader, item, "not a valid domain name");
+            return name == NULL ? fail(loader, item, "must be a string")
+                                : fail(loader, item,
+                                       "'%s' is not a valid domain name", name);
         seen = json_object_get(paths, domain);
         if (seen != NULL)
             return fail(loader, item, "domain '%s' is also listed at %s",
@@ -925,7 +927,10 @@ load_aliases(struct loader *loader, const char *path, json_t *provider,
                                      target) == -1 ||
             json_object_get(set->domains, target) != view)
             return fail(loader, item,
-                        "must name one of this provider's domains");
+                        "%s%s%s must be one of this provider's domains",
+                        main_domain != NULL ? "'" : "",
+                        main_domain != NULL ? main_domain : "the value",
+                        main_domain != NULL ? "'" : "");
         seen = json_object_get(paths, alias);
         if (seen != NULL)
             return fail(loader, item, "domain '%s' is also listed at %s", alias,

@@ -176,6 +176,16 @@ class CommandTest(unittest.TestCase):
                 self.assertIn(message, result.stderr)
                 self.assertEqual(result.stdout, "")
 
+    def test_check_loads_signing_files(self):
+        path = self.example_with(
+            lambda p: p.__setitem__("profile_signing", {
+                "certificate": "missing-cert.pem", "key": "missing-key.pem"}),
+            "signing.json")
+        result = run("check", path)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("missing-cert.pem: reading the PEM certificate failed",
+                      result.stderr)
+
     # dns
 
     def zone_records(self, output):

@@ -325,5 +325,36 @@ class SigningTest(unittest.TestCase):
                          profile["PayloadIdentifier"])
 
 
+class AliasProfileTest(unittest.TestCase):
+    """An Apple profile for an alias address logs in at the main domain."""
+
+    def test_alias_profile_uses_main_domain(self):
+        import plistlib
+        work = tempfile.mkdtemp(prefix="mailautoconf-alias-")
+        with open(harness.EXAMPLE) as example:
+            provider = json.load(example)
+        provider["providers"][1]["aliases"] = {"example.info":
+                                               "example.net"}
+        path = os.path.join(work, "provider.json")
+        with open(path, "w") as out:
+            json.dump(provider, out)
+        stack = harness.Stack(provider=path)
+        try:
+            response = stack.request(
+                "GET", "/email.mobileconfig?emailaddress=bob%40example.info")
+        finally:
+            self.assertEqual(stack.stop(), 0)
+        self.assertEqual(response.status, 200)
+        profile = plistlib.loads(response.body)
+        mail = profile["PayloadContent"][0]
+        self.assertEqual(mail["EmailAddress"], "bob@example.info")
+        self.assertEqual(mail["IncomingMailServerUsername"],
+                         "bob@example.net")
+        self.assertEqual(mail["IncomingMailServerHostName"],
+                         "mail.example.net")
+        self.assertEqual(mail["OutgoingMailServerHostName"],
+                         "mail.example.net")
+
+
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)

@@ -93,13 +93,13 @@ static const struct error_case error_cases[] = {
     {"{'providers':[{'domains':'example.com'," SERVERS "}]}",
      "providers[0].domains: must be a non-empty array of domains"},
     {"{'providers':[{'domains':['exa mple.com']," SERVERS "}]}",
-     "providers[0].domains[0]: not a valid domain name"},
+     "providers[0].domains[0]: 'exa mple.com' is not a valid domain name"},
     {"{'providers':[{'domains':[5]," SERVERS "}]}",
-     "providers[0].domains[0]: not a valid domain name"},
+     "providers[0].domains[0]: must be a string"},
     {"{'providers':[{'domains':['example.com','-x.example']," SERVERS "}]}",
-     "providers[0].domains[1]: not a valid domain name"},
+     "providers[0].domains[1]: '-x.example' is not a valid domain name"},
     {"{'providers':[{'domains':['example.com','']," SERVERS "}]}",
-     "providers[0].domains[1]: not a valid domain name"},
+     "providers[0].domains[1]: '' is not a valid domain name"},
     {"{'providers':[{'domains':['example.com','example.com']," SERVERS "}]}",
      "providers[0].domains[1]: domain 'example.com' is also listed at "
      "providers[0].domains[0]"},
@@ -295,11 +295,11 @@ static const struct error_case error_cases[] = {
      "providers[0].aliases: must be an object from alias domain to main "
      "domain"},
     {PROVIDER(",'aliases':{'example.org':'example.net'}"),
-     "providers[0].aliases.example.org: must name one of this provider's "
-     "domains"},
+     "providers[0].aliases.example.org: 'example.net' must be one of this "
+     "provider's domains"},
     {PROVIDER(",'aliases':{'example.org':5}"),
-     "providers[0].aliases.example.org: must name one of this provider's "
-     "domains"},
+     "providers[0].aliases.example.org: the value must be one of this "
+     "provider's domains"},
     {PROVIDER(",'aliases':{'bad domain':'example.com'}"),
      "providers[0].aliases.bad domain: 'bad domain' is not a valid domain "
      "name"},
