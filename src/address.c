@@ -43,9 +43,13 @@ utf8_sequence_length(const unsigned char *s, size_t left)
             return 0;
         cp = (cp << 6) | (s[i] & 0x3f);
     }
-    /* Overlong forms, surrogates, and code points past U+10FFFF. */
+    /*
+     * Overlong forms, surrogates, code points past U+10FFFF, and U+FFFE
+     * and U+FFFF, which XML 1.0 documents cannot contain.
+     */
     if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp == 0xfffe ||
+        cp == 0xffff)
         return 0;
     return n;
 }

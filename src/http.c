@@ -38,6 +38,8 @@ http_reason(int status)
         return "Method Not Allowed";
     case 413:
         return "Content Too Large";
+    case 414:
+        return "URI Too Long";
     case 500:
         return "Internal Server Error";
     default:
@@ -103,6 +105,10 @@ http_handle(const struct service *svc, struct http_request *req)
         http_answer_text(req, 400, "missing method or request target");
         return;
     }
+    if (strcspn(req->target, "?") >= sizeof(req->path)) {
+        http_answer_text(req, 414, "path longer than 2047 bytes");
+        return;
+    }
     if (decode_path(req) == -1) {
         http_answer_text(req, 400, "invalid percent-encoding in path");
         return;
@@ -125,6 +131,21 @@ http_handle(const struct service *svc, struct http_request *req)
         http_answer_text(req, 404, "no such path");
 }
 
+/* Cuts a raw path after "autodiscover.json/", where an address follows. */
+static void
+cut_json_address(char *target)
+{
+    static const char marker[] = "autodiscover.json/";
+    size_t i, len = strlen(target), marker_len = sizeof(marker) - 1;
+
+    for (i = 0; i + marker_len <= len; i++) {
+        if (strncasecmp(target + i, marker, marker_len) == 0) {
+            target[i + marker_len] = '\0';
+            return;
+        }
+    }
+}
+
 int
 http_log_fields(const struct http_request *req, struct buffer *line)
 {
@@ -143,7 +164,10 @@ http_log_fields(const struct http_request *req, struct buffer *line)
         return -1;
     }
 
-    /* The raw path only: the query holds the client's address. */
+    /*
+     * The raw path only: the query holds the client's address, and so
+     * does the path of the JSON pointer's /v1.0/ form, which is cut.
+     */
     target[0] = '\0';
     if (req->target != NULL) {
         question = strchr(req->target, '?');
@@ -153,6 +177,7 @@ http_log_fields(const struct http_request *req, struct buffer *line)
             len = sizeof(target) - 1;
         memcpy(target, req->target, len);
         target[len] = '\0';
+        cut_json_address(target);
     }
     if (buffer_append_str(line, " path=") == -1 ||
         log_append_quoted(line, target, 200) == -1 ||

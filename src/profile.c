@@ -75,6 +75,20 @@ read_chain(const char *path, STACK_OF(X509) * chain, char *err, size_t err_size)
     return 0;
 }
 
+/*
+ * Declines to ask for a passphrase: OpenSSL would otherwise prompt on the
+ * terminal, blocking the thread that handles signals during a reload.
+ */
+static int
+refuse_passphrase(char *buf, int size, int rwflag, void *data)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)data;
+    return -1;
+}
+
 int
 profile_signer_load(const json_t *signing, struct profile_signer **out,
                     char *err, size_t err_size)
@@ -104,10 +118,14 @@ profile_signer_load(const json_t *signing, struct profile_signer **out,
     }
     bio = BIO_new_file(key_path, "r");
     if (bio != NULL)
-        signer->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+        signer->key =
+            PEM_read_bio_PrivateKey(bio, NULL, refuse_passphrase, NULL);
     BIO_free(bio);
     if (signer->key == NULL) {
-        openssl_error(err, err_size, "reading the PEM private key", key_path);
+        openssl_error(err, err_size,
+                      "reading the PEM private key (it must not be "
+                      "encrypted)",
+                      key_path);
         goto fail;
     }
     if (!X509_check_private_key(signer->certificate, signer->key)) {

@@ -154,6 +154,11 @@ get_string(struct loader *loader, const char *path, json_t *object,
     for (; *s != '\0'; s++) {
         if ((unsigned char)*s < 0x20 || *s == 0x7f)
             return fail(loader, member, "contains a control character");
+        /* U+FFFE and U+FFFF (EF BF BE, EF BF BF) are not XML characters. */
+        if ((unsigned char)s[0] == 0xef && (unsigned char)s[1] == 0xbf &&
+            ((unsigned char)s[2] == 0xbe || (unsigned char)s[2] == 0xbf))
+            return fail(loader, member,
+                        "contains U+FFFE or U+FFFF, which XML cannot carry");
     }
     *out = json_string_value(value);
     return 0;

@@ -176,6 +176,16 @@ class CommandTest(unittest.TestCase):
                 self.assertIn(message, result.stderr)
                 self.assertEqual(result.stdout, "")
 
+    def test_check_rejects_noncharacters(self):
+        path = self.example_with(
+            lambda p: p["providers"][0].__setitem__("display_name",
+                                                    "Mail \ufffe"),
+            "nonchar.json")
+        result = run("check", path)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("providers[0].display_name: contains U+FFFE or U+FFFF",
+                      result.stderr)
+
     def test_check_loads_signing_files(self):
         path = self.example_with(
             lambda p: p.__setitem__("profile_signing", {

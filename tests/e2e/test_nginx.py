@@ -220,6 +220,22 @@ class NginxTest(unittest.TestCase):
         self.assertEqual(self.get("/mail/config-v1.1.xml",
                                   "example.com").status, 200)
 
+    def test_found_by_breaking(self):
+        # U+FFFE is valid UTF-8 but no XML character.
+        response = self.get("/mail/config-v1.1.xml?emailaddress=%EF%BF%BEx"
+                            "%40example.com")
+        self.assertEqual(response.status, 400)
+        response = self.get("/mail/" + "a" * 2100)
+        self.assertEqual(response.status, 404)
+        response = self.get("/autodiscover/autodiscover.json/" + "a" * 2100)
+        self.assertEqual(response.status, 414)
+        before = len(self.stack.log_lines())
+        self.get("/autodiscover/autodiscover.json/v1.0/carol@example.com"
+                 "?Protocol=AutodiscoverV1")
+        line = self.stack.log_lines()[before]
+        self.assertIn("path='/autodiscover/autodiscover.json/'", line)
+        self.assertNotIn("carol", line)
+
     def test_https(self):
         response = self.get("/mail/config-v1.1.xml?emailaddress=alice%40"
                             "example.com", tls=True)
