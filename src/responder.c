@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,13 @@
 #define LISTEN_BACKLOG 1024
 #define WORKER_CONNECTIONS 64
 #define DRAIN_MAX (1024 * 1024)
+/*
+ * Seconds one read or write of a request may wait. nginx and Apache send
+ * a whole request at once (they buffer bodies), so only a broken or
+ * hostile peer on the socket ever waits this long.
+ */
+#define CONNECTION_TIMEOUT_S 3
+#define DRAIN_SECONDS 2 /* serving what is queued at a stop */
 
 /* A loaded configuration and the number of its users. */
 struct generation {
@@ -320,92 +328,183 @@ reload(struct responder *responder)
  */
 struct worker {
     FCGX_Request slots[WORKER_CONNECTIONS];
+    unsigned long last_used[WORKER_CONNECTIONS]; /* request count stamps */
+    unsigned long requests;
     struct pollfd fds[WORKER_CONNECTIONS + 2];
     int slot_of[WORKER_CONNECTIONS + 2]; /* the slot of each polled fd */
+    struct buffer body;
+    struct buffer line;
 };
 
 /*
- * Fills the poll set: the stop pipe, every kept connection, and the
- * listening socket while a slot is free. Returns the number of entries.
+ * Returns a slot for a new connection: a free one, or else the one whose
+ * kept connection has been idle longest, which is closed. nginx opens a
+ * new connection when it needs one, so closing an idle one loses nothing,
+ * while a full set of slots would leave new connections waiting.
  */
 static int
-worker_poll_set(struct worker *worker, const struct responder *responder)
+worker_free_slot(struct worker *worker)
 {
-    int count = 0, free_slot = -1, i;
+    int i, oldest = 0;
 
-    worker->fds[count].fd = responder->stop_pipe[0];
-    worker->fds[count].events = POLLIN;
-    worker->slot_of[count++] = -1;
+    for (i = 0; i < WORKER_CONNECTIONS; i++) {
+        if (worker->slots[i].ipcFd < 0)
+            return i;
+        if (worker->last_used[i] < worker->last_used[oldest])
+            oldest = i;
+    }
+    FCGX_Free(&worker->slots[oldest], 1);
+    return oldest;
+}
+
+/*
+ * Fills the poll set: the stop pipe (unless draining), every kept
+ * connection, and the listening socket. Returns the number of entries.
+ */
+static int
+worker_poll_set(struct worker *worker, const struct responder *responder,
+                int draining)
+{
+    int count = 0, i;
+
+    if (!draining) {
+        worker->fds[count].fd = responder->stop_pipe[0];
+        worker->fds[count].events = POLLIN;
+        worker->slot_of[count++] = -1;
+    }
     for (i = 0; i < WORKER_CONNECTIONS; i++) {
         if (worker->slots[i].ipcFd >= 0) {
             worker->fds[count].fd = worker->slots[i].ipcFd;
             worker->fds[count].events = POLLIN;
             worker->slot_of[count++] = i;
-        } else if (free_slot == -1) {
-            free_slot = i;
         }
     }
-    if (free_slot != -1) {
-        worker->fds[count].fd = responder->config->listen_fd;
-        worker->fds[count].events = POLLIN;
-        worker->slot_of[count++] = free_slot;
-    }
+    worker->fds[count].fd = responder->config->listen_fd;
+    worker->fds[count].events = POLLIN;
+    worker->slot_of[count++] = -2;
     return count;
+}
+
+/*
+ * Accepts a connection into a slot with read and write timeouts, so that
+ * a peer that stops sending in the middle of a request cannot hold the
+ * thread. FCGX_Accept_r then reads the request from the open connection
+ * instead of accepting one itself. Returns the slot, or -1 when another
+ * thread took the connection.
+ */
+static int
+worker_accept(struct worker *worker, int listen_fd)
+{
+    struct timeval timeout = {CONNECTION_TIMEOUT_S, 0};
+    int fd, slot;
+
+    fd = accept(listen_fd, NULL, NULL);
+    if (fd == -1)
+        return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) ==
+            -1 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout)) ==
+            -1) {
+        log_line("setsockopt failed: %s; connection closed", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    slot = worker_free_slot(worker);
+    worker->slots[slot].ipcFd = fd;
+    /* Otherwise FCGX_Accept_r closes the connection it did not open. */
+    worker->slots[slot].keepConnection = 1;
+    return slot;
+}
+
+/* Serves one request on a ready slot. */
+static void
+worker_serve(struct worker *worker, struct responder *responder, int slot)
+{
+    FCGX_Request *fcgi = &worker->slots[slot];
+    struct generation *generation;
+
+    /* A kept connection that nginx closed fails here. */
+    if (FCGX_Accept_r(fcgi) < 0)
+        return;
+    generation = generation_hold(responder);
+    serve_request(generation->svc, fcgi, &worker->body, &worker->line);
+    FCGX_Finish_r(fcgi);
+    generation_drop(generation);
+    worker->last_used[slot] = ++worker->requests;
+}
+
+/*
+ * Polls once and serves what is ready. Returns 1 when something was
+ * served, 0 when nothing was ready, -1 when the stop pipe fired or poll
+ * failed.
+ */
+static int
+worker_round(struct worker *worker, struct responder *responder, int draining)
+{
+    int count, i, slot, served = 0;
+
+    count = worker_poll_set(worker, responder, draining);
+    if (poll(worker->fds, (nfds_t)count, draining ? 0 : -1) == -1) {
+        if (errno == EINTR)
+            return 0;
+        log_line("poll failed: %s; worker thread stops", strerror(errno));
+        return -1;
+    }
+    for (i = 0; i < count; i++) {
+        if (worker->fds[i].revents == 0)
+            continue;
+        slot = worker->slot_of[i];
+        if (slot == -1)
+            return -1;
+        if (slot == -2)
+            slot = worker_accept(worker, responder->config->listen_fd);
+        if (slot >= 0) {
+            worker_serve(worker, responder, slot);
+            served = 1;
+        }
+    }
+    return served;
 }
 
 static void *
 worker_main(void *arg)
 {
     struct responder *responder = arg;
-    struct generation *generation;
-    struct buffer body, line;
     struct worker *worker;
-    int i, count;
+    struct timespec start, now;
+    int i;
 
     worker = memory_malloc(sizeof(*worker));
     if (worker == NULL) {
         log_line("out of memory; worker thread stops");
         return NULL;
     }
+    memset(worker, 0, sizeof(*worker));
     for (i = 0; i < WORKER_CONNECTIONS; i++)
         FCGX_InitRequest(&worker->slots[i], responder->config->listen_fd, 0);
-    buffer_init(&body, HTTP_ANSWER_MAX);
-    buffer_init(&line, 4096);
+    buffer_init(&worker->body, HTTP_ANSWER_MAX);
+    buffer_init(&worker->line, 4096);
 
     while (!atomic_load(&responder->stopping)) {
-        count = worker_poll_set(worker, responder);
-        if (poll(worker->fds, (nfds_t)count, -1) == -1) {
-            if (errno == EINTR)
-                continue;
-            log_line("poll failed: %s; worker thread stops", strerror(errno));
+        if (worker_round(worker, responder, 0) == -1)
             break;
-        }
-        if (worker->fds[0].revents != 0)
-            break;
-
-        for (i = 1; i < count; i++) {
-            FCGX_Request *fcgi = &worker->slots[worker->slot_of[i]];
-
-            if (worker->fds[i].revents == 0)
-                continue;
-            /*
-             * Another thread may have taken a new connection, so accept
-             * fails; a kept connection that nginx closed fails the same.
-             */
-            if (FCGX_Accept_r(fcgi) < 0)
-                continue;
-            generation = generation_hold(responder);
-            serve_request(generation->svc, fcgi, &body, &line);
-            FCGX_Finish_r(fcgi);
-            generation_drop(generation);
-        }
     }
+
+    /*
+     * Serve what nginx already sent, on kept connections and in the
+     * backlog, before closing: it would otherwise answer 502 for them.
+     */
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while (now.tv_sec - start.tv_sec < DRAIN_SECONDS &&
+             worker_round(worker, responder, 1) == 1);
 
     for (i = 0; i < WORKER_CONNECTIONS; i++)
         FCGX_Free(&worker->slots[i], 1);
+    buffer_release(&worker->body);
+    buffer_release(&worker->line);
     memory_free(worker);
-    buffer_release(&body);
-    buffer_release(&line);
     return NULL;
 }
 
