@@ -398,6 +398,10 @@ worker_accept(struct worker *worker, int listen_fd)
     struct timeval timeout = {CONNECTION_TIMEOUT_S, 0};
     int fd, slot;
 
+    /*
+     * XXX: accepting here bypasses libfcgi's FCGI_WEB_SERVER_ADDRS check;
+     * restrict who may connect with the socket's permissions instead.
+     */
     fd = accept(listen_fd, NULL, NULL);
     if (fd == -1)
         return -1;
