@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+/* Domains that fit one autoconfig answer of 256 KiB with room to spare. */
+#define LIST_ALL_DOMAINS_MAX 4000
+
 struct usual_port {
     const char *type;
     int implicit_tls;
@@ -111,6 +114,18 @@ check_write_report(const struct provider_set *set, const char *file, FILE *out)
 
     for (i = 0; i < json_array_size(providers); i++) {
         const json_t *provider = json_array_get(providers, i);
+        size_t listed = json_array_size(json_object_get(provider, "domains"));
+
+        /* Each <domain> element costs about 30 bytes of the answer. */
+        if (json_is_true(json_object_get(provider, "list_all_domains")) &&
+            listed > LIST_ALL_DOMAINS_MAX) {
+            fprintf(out,
+                    "%s: warning: providers[%zu]: list_all_domains with %zu "
+                    "domains can make autoconfig answers larger than "
+                    "the 256 KiB mailautoconf sends; list at most %d\n",
+                    file, i, listed, LIST_ALL_DOMAINS_MAX);
+            warnings++;
+        }
 
         for (k = 0; k < 2; k++) {
             const json_t *list = json_object_get(provider, lists[k]);

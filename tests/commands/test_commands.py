@@ -186,6 +186,16 @@ class CommandTest(unittest.TestCase):
         self.assertIn("providers[0].display_name: contains U+FFFE or U+FFFF",
                       result.stderr)
 
+    def test_check_warns_about_long_domain_lists(self):
+        def many_domains(provider):
+            hosting = provider["providers"][1]
+            hosting["domains"] = [f"d{i}.example.net" for i in range(4001)]
+            hosting["list_all_domains"] = True
+        result = run("check", self.example_with(many_domains, "many.json"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("providers[1]: list_all_domains with 4001 domains can "
+                      "make autoconfig answers larger", result.stdout)
+
     def test_check_loads_signing_files(self):
         path = self.example_with(
             lambda p: p.__setitem__("profile_signing", {
