@@ -100,6 +100,44 @@ class ThunderbirdTest(unittest.TestCase):
                     self.assertTrue(config["isComplete"])
 
 
+POP3_ONLY = {
+    "providers": [{
+        "display_name": "POP Mail",
+        "domains": ["pop.test"],
+        "incoming": [{"type": "pop3", "hostname": "pop.pop.test",
+                      "socket_type": "SSL"}],
+        "outgoing": [{"hostname": "smtp.pop.test",
+                      "socket_type": "STARTTLS"}],
+    }]
+}
+
+
+class Pop3OnlyTest(ThunderbirdTest):
+    """A provider that offers only POP3 (and no IMAP)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.runs = tempfile.mkdtemp(prefix="mailautoconf-thunderbird-")
+        path = os.path.join(cls.runs, "provider.json")
+        with open(path, "w") as out:
+            json.dump(POP3_ONLY, out)
+        cls.stack = harness.Stack(provider=path)
+
+    def test_both_paths_for_both_domains(self):
+        results = self.run_thunderbird("carol@pop.test")
+        for path in ("autoconfig", "autodiscover"):
+            with self.subTest(path=path):
+                config = results[path]["config"]
+                self.assertTrue(results[path]["ok"], results[path])
+                self.assertEqual(server(config["incoming"]),
+                                 ("pop3", "pop.pop.test", 995, "SSL",
+                                  "passwordCleartext", "carol@pop.test"))
+                self.assertEqual(config["incomingAlternatives"], [])
+                self.assertEqual(server(config["outgoing"]),
+                                 ("smtp", "smtp.pop.test", 587, "STARTTLS",
+                                  "passwordCleartext", "carol@pop.test"))
+
+
 if __name__ == "__main__":
     reason = missing_requirement()
     if reason is not None:
