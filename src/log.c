@@ -27,6 +27,9 @@ log_verbose(void)
     return verbose_enabled;
 }
 
+static void log_write(int timestamp, const char *format, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_write(int timestamp, const char *format, va_list ap)
 {
