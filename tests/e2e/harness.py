@@ -160,7 +160,7 @@ http {{
     fastcgi_temp_path {self.dir}/fastcgi;
     upstream mailautoconf {{
         server unix:{self.socket};
-        keepalive 16;
+        keepalive 64;
     }}
     server {{
         listen 127.0.0.1:{self.http_port};
