@@ -14,6 +14,8 @@ import ssl
 import subprocess
 import tempfile
 import time
+import unittest
+import xml.etree.ElementTree as ET
 
 BINARY = os.environ["MAILAUTOCONF_BINARY"]
 SOURCE = os.environ["MAILAUTOCONF_SOURCE"]
@@ -106,6 +108,14 @@ def read_response(sock, head_only=False):
                 break
             body += chunk
     return Response(int(status), reason, headers, body)
+
+
+def error_code(body):
+    """Returns the ErrorCode of an Autodiscover error document, or None."""
+    for element in ET.fromstring(body).iter():
+        if element.tag.endswith("}ErrorCode"):
+            return element.text
+    return None
 
 
 def build_request(method, path, host, headers=None, body=b""):
@@ -245,3 +255,17 @@ http {{
                 process.kill()
                 process.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class StackTest(unittest.TestCase):
+    """Test case whose tests share one Stack. It fails at the end unless
+    mailautoconf exits with 0 after SIGTERM."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack()
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.stack.stop()
+        assert status == 0, f"mailautoconf exited with {status}"

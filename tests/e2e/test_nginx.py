@@ -27,24 +27,7 @@ def pox(address, schema="http://schemas.microsoft.com/exchange/"
             ).encode()
 
 
-def error_code(body):
-    root = ET.fromstring(body)
-    for element in root.iter():
-        if element.tag.endswith("}ErrorCode"):
-            return element.text
-    return None
-
-
-class NginxTest(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.stack = harness.Stack()
-
-    @classmethod
-    def tearDownClass(cls):
-        status = cls.stack.stop()
-        assert status == 0, f"mailautoconf exited with {status}"
+class NginxTest(harness.StackTest):
 
     def get(self, path, host="example.com", headers=None, tls=False):
         return self.stack.request("GET", path, host, headers, tls=tls)
@@ -179,7 +162,7 @@ class NginxTest(unittest.TestCase):
                 self.assertEqual(response.status, 200)
                 self.assertEqual(response.header("Content-Type"),
                                  "text/xml; charset=utf-8")
-                self.assertEqual(error_code(response.body), code)
+                self.assertEqual(harness.error_code(response.body), code)
                 self.assertNotIn(b"root:", response.body)
 
     def test_body_over_64_kib_gets_413(self):
