@@ -30,16 +30,9 @@ null_file(void)
     return file;
 }
 
-/* The position of jansson's parser among the allocations of one input. */
-struct parser_window {
-    long start;  /* allocations made before it */
-    long length; /* allocations it makes */
-};
-
 /* Loads the imported provider as a provider file would contain it. */
 static void
-load_imported(json_t *provider, struct harness_failure *failure,
-              struct parser_window *window)
+load_imported(json_t *provider, struct harness_failure *failure)
 {
     struct provider_set *set;
     json_t *root;
@@ -53,8 +46,6 @@ load_imported(json_t *provider, struct harness_failure *failure,
     if (text == NULL)
         harness_fail("json_dumps failed");
 
-    window->start = failure->used;
-    window->length = harness_json_parser_allocations(text, strlen(text));
     harness_failure_resume(failure);
     if (provider_parse("imported.json", text, strlen(text), &set, err,
                        sizeof(err)) == 0)
@@ -65,12 +56,10 @@ load_imported(json_t *provider, struct harness_failure *failure,
 
 /*
  * Imports and loads the input once, with allocation fail_at failing when
- * it is not 0, and returns the number of allocations made. Sets window
- * when the import succeeds.
+ * it is not 0, and returns the number of allocations made.
  */
 static long
-run(const uint8_t *data, size_t size, long fail_at, int sticky,
-    struct parser_window *window)
+run(const uint8_t *data, size_t size, long fail_at, int sticky)
 {
     struct harness_failure failure = {fail_at, sticky, 0, 0};
     json_t *provider = NULL;
@@ -91,7 +80,7 @@ run(const uint8_t *data, size_t size, long fail_at, int sticky,
     }
     if (!json_is_object(provider))
         harness_fail("import_parse returned %d without a provider object", rc);
-    load_imported(provider, &failure, window);
+    load_imported(provider, &failure);
     json_decref(provider);
     return failure.used;
 }
@@ -101,17 +90,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct parser_window window = {0, 0}, unused;
     long count, fail_at;
     int sticky;
 
     memory_init();
-    count = run(data, size, 0, 0, &window) - window.length;
+    count = run(data, size, 0, 0);
     if (count > 0) {
         fail_at = harness_pick_failure(data, size, count, &sticky);
-        if (fail_at > window.start)
-            fail_at += window.length;
-        run(data, size, fail_at, sticky, &unused);
+        run(data, size, fail_at, sticky);
     }
     return 0;
 }

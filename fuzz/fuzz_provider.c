@@ -188,17 +188,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    long count, parser, fail_at;
+    long count, fail_at;
     int sticky;
 
     harness_service();
     count = run(data, size, 0, 0);
-
-    /* provider_parse runs jansson's parser first, and nothing before it. */
-    parser = harness_json_parser_allocations((const char *)data, size);
-    if (count > parser) {
-        fail_at =
-            parser + harness_pick_failure(data, size, count - parser, &sticky);
+    if (count > 0) {
+        fail_at = harness_pick_failure(data, size, count, &sticky);
         run(data, size, fail_at, sticky);
     }
     return 0;

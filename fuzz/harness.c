@@ -204,22 +204,6 @@ harness_check_response(const struct http_request *req, int may_fail)
 }
 
 long
-harness_json_parser_allocations(const char *text, size_t len)
-{
-    json_error_t error;
-    json_t *root;
-    long count;
-
-    if (getenv("MAILAUTOCONF_FUZZ_JANSSON_OOM") != NULL)
-        return 0;
-    count = memory_allocation_count();
-    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &error);
-    count = memory_allocation_count() - count;
-    json_decref(root);
-    return count;
-}
-
-long
 harness_pick_failure(const uint8_t *data, size_t size, long count, int *sticky)
 {
     uint32_t hash = 2166136261u; /* FNV-1a */

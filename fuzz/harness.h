@@ -82,16 +82,6 @@ void harness_failure_resume(struct harness_failure *failure);
 void harness_failure_pause(struct harness_failure *failure);
 
 /*
- * Returns how many allocations jansson's parser makes for len bytes of
- * text with the flags of provider_parse, so that targets can keep their
- * injected failure out of it. jansson 2.14 ignores a failed allocation in
- * its lexer (lex_save), which then fails an assertion or writes past a
- * buffer. Returns 0 when MAILAUTOCONF_FUZZ_JANSSON_OOM is set in the
- * environment, to reproduce that.
- */
-long harness_json_parser_allocations(const char *text, size_t len);
-
-/*
  * Returns an allocation number between 1 and count, picked from a hash of
  * data, so that a second run of one input fails a repeatable allocation.
  * Sets *sticky from the hash too: whether every later allocation fails.

@@ -10,6 +10,13 @@ static atomic_long allocation_count;
 static atomic_long fail_at;
 static atomic_int fail_sticky;
 
+/* The guard of memory_guard_begin, one per thread. */
+static _Thread_local struct {
+    int active;
+    int failed;
+    void *reserve;
+} guard;
+
 const XML_Memory_Handling_Suite memory_expat_suite = {
     memory_malloc, memory_realloc, memory_free};
 
@@ -30,20 +37,57 @@ memory_should_fail(void)
     return n == at || (n > at && atomic_load(&fail_sticky));
 }
 
+/* Returns 1 if a failed allocation may be retried under the guard. */
+static int
+guard_retry(void)
+{
+    if (!guard.active)
+        return 0;
+    guard.failed = 1;
+    free(guard.reserve);
+    guard.reserve = NULL;
+    return 1;
+}
+
 void *
 memory_malloc(size_t size)
 {
-    if (memory_should_fail())
-        return NULL;
-    return malloc(size);
+    void *ptr = memory_should_fail() ? NULL : malloc(size);
+
+    if (ptr == NULL && guard_retry())
+        ptr = malloc(size);
+    return ptr;
 }
 
 void *
 memory_realloc(void *ptr, size_t size)
 {
-    if (memory_should_fail())
-        return NULL;
-    return realloc(ptr, size);
+    void *grown = memory_should_fail() ? NULL : realloc(ptr, size);
+
+    if (grown == NULL && guard_retry())
+        grown = realloc(ptr, size);
+    return grown;
+}
+
+void
+memory_guard_begin(size_t reserve)
+{
+    guard.active = 1;
+    guard.failed = 0;
+    /* Without a reserve the guard still retries and reports. */
+    guard.reserve = malloc(reserve);
+}
+
+int
+memory_guard_end(void)
+{
+    int failed = guard.failed;
+
+    free(guard.reserve);
+    guard.reserve = NULL;
+    guard.active = 0;
+    guard.failed = 0;
+    return failed;
 }
 
 void

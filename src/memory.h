@@ -22,6 +22,17 @@ void memory_free(void *ptr);
 char *memory_strdup(const char *str);
 
 /*
+ * Guards a parse by a library that cannot survive a failed allocation
+ * (jansson 2.14 corrupts its lexer). Until memory_guard_end, an allocation
+ * of this thread that fails is retried once the reserve of reserve bytes
+ * is freed, and the failure is remembered.
+ */
+void memory_guard_begin(size_t reserve);
+
+/* Ends the guard; returns 1 if an allocation failed meanwhile, else 0. */
+int memory_guard_end(void);
+
+/*
  * Makes the allocation that comes n allocations from now fail, and every
  * one after it while sticky is nonzero; n = 0 turns failures off. For tests.
  */

@@ -2,9 +2,12 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include <sys/stat.h>
 
 #include "address.h"
 #include "memory.h"
@@ -1426,12 +1429,50 @@ fail_json(struct loader *loader, const json_error_t *error)
     return -1;
 }
 
+/* Returns the size of an open regular file, or 0 if it is unknown. */
+static size_t
+file_size(FILE *file)
+{
+    struct stat st;
+
+    if (fstat(fileno(file), &st) == -1 || !S_ISREG(st.st_mode))
+        return 0;
+    return (size_t)st.st_size;
+}
+
+/*
+ * Parses JSON from file, or else from text, under the memory guard: jansson
+ * 2.14 drops a byte of its lexer buffer when that buffer cannot grow, and
+ * can then write out of bounds. The reserve covers that buffer, which
+ * doubles up to the longest token. On failure, writes the message and
+ * returns NULL; a failed allocation gives "out of memory".
+ */
+static json_t *
+parse_guarded(struct loader *loader, FILE *file, const char *text, size_t len)
+{
+    json_error_t error;
+    json_t *root;
+
+    memory_guard_begin(len <= SIZE_MAX / 2 - 65536 ? 2 * len + 65536 : len);
+    if (file != NULL)
+        root = json_loadf(file, JSON_REJECT_DUPLICATES, &error);
+    else
+        root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &error);
+    if (memory_guard_end()) {
+        json_decref(root);
+        fail_nomem(loader);
+        return NULL;
+    }
+    if (root == NULL)
+        fail_json(loader, &error);
+    return root;
+}
+
 int
 provider_load(const char *path, struct provider_set **out, char *err,
               size_t err_size)
 {
     struct loader loader = {path, err, err_size};
-    json_error_t error;
     json_t *root;
     FILE *file;
 
@@ -1440,10 +1481,10 @@ provider_load(const char *path, struct provider_set **out, char *err,
         snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    root = json_loadf(file, JSON_REJECT_DUPLICATES, &error);
+    root = parse_guarded(&loader, file, NULL, file_size(file));
     fclose(file);
     if (root == NULL)
-        return fail_json(&loader, &error);
+        return -1;
     return load_set(&loader, root, out);
 }
 
@@ -1452,12 +1493,11 @@ provider_parse(const char *name, const char *text, size_t len,
                struct provider_set **out, char *err, size_t err_size)
 {
     struct loader loader = {name, err, err_size};
-    json_error_t error;
     json_t *root;
 
-    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &error);
+    root = parse_guarded(&loader, NULL, text, len);
     if (root == NULL)
-        return fail_json(&loader, &error);
+        return -1;
     return load_set(&loader, root, out);
 }
 
