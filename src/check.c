@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "log.h"
+
 /* Domains that fit one autoconfig answer of 256 KiB with room to spare. */
 #define LIST_ALL_DOMAINS_MAX 4000
 
@@ -140,8 +142,10 @@ check_write_report(const struct provider_set *set, const char *file, FILE *out)
         }
     }
     provider_count(set, &domains);
-    fprintf(out, "%s: %zu providers, %zu domains, %zu servers, %d warning%s\n",
-            file, json_array_size(providers), domains, servers, warnings,
-            warnings == 1 ? "" : "s");
+    fprintf(
+        out, "%s: %zu provider%s, %zu domain%s, %zu server%s, %d warning%s\n",
+        file, json_array_size(providers),
+        log_plural(json_array_size(providers)), domains, log_plural(domains),
+        servers, log_plural(servers), warnings, log_plural((size_t)warnings));
     return warnings;
 }

@@ -31,6 +31,13 @@ void log_plain(const char *format, ...) __attribute__((format(printf, 1, 2)));
  */
 void log_line(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
+/* Returns "s" unless n is 1, for plural nouns in messages. */
+static inline const char *
+log_plural(size_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 /* Like log_line, only when verbose. */
 void log_debug(const char *format, ...) __attribute__((format(printf, 1, 2)));
 

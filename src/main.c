@@ -42,8 +42,8 @@ static const char help[] =
     "  --syslog          log to syslog (facility daemon) instead of stderr\n"
     "  -v, --verbose     also log debug lines\n"
     "\n"
-    "check: checks the provider file (and the templates in DIR when given),\n"
-    "prints a summary and warnings, and exits 1 when the file is invalid.\n"
+    "check: loads what serve loads (the templates, the provider file and its\n"
+    "signing files), prints a summary and warnings, and exits 1 on an error.\n"
     "\n"
     "dns: prints the zone-file records (SRV, TXT, CNAME) that make each\n"
     "domain discoverable; --host NAME is the web server that runs\n"
@@ -191,10 +191,10 @@ serve(int argc, char **argv)
 
     log_init(opts.verbose, opts.syslog);
     providers = provider_count(svc->providers, &domains);
-    log_line("serving %zu providers with %zu domains on %s, %d threads",
-             providers, domains,
+    log_line("serving %zu provider%s with %zu domain%s on %s, %d thread%s",
+             providers, log_plural(providers), domains, log_plural(domains),
              opts.listen != NULL ? opts.listen : "an inherited socket",
-             opts.threads);
+             opts.threads, log_plural((size_t)opts.threads));
     config.provider_path = opts.provider;
     config.template_dir = opts.templates;
     config.listen_fd = fd;
@@ -240,40 +240,21 @@ static int
 check(int argc, char **argv)
 {
     const char *templates = NULL, *provider = NULL;
-    struct provider_set *set;
     struct service svc;
     char err[1024];
 
     if (parse_file_command(argc, argv, "--templates", &templates, &provider) ==
         -1)
         return EXIT_STARTUP;
-    if (templates != NULL) {
-        if (service_load(&svc, provider, templates, err, sizeof(err)) == -1) {
-            log_plain("%s", err);
-            return EXIT_STARTUP;
-        }
-        check_write_report(svc.providers, provider, stdout);
-        service_release(&svc);
-        return EXIT_SUCCESS;
-    }
-    if (provider_load(provider, &set, err, sizeof(err)) == -1) {
+    /* Loads what serve loads: templates, provider file and signing files. */
+    if (service_load(&svc, provider,
+                     templates != NULL ? templates : MAILAUTOCONF_TEMPLATE_DIR,
+                     err, sizeof(err)) == -1) {
         log_plain("%s", err);
         return EXIT_STARTUP;
     }
-    /* serve loads the signing files too, so check must not skip them. */
-    if (provider_signing(set) != NULL) {
-        struct profile_signer *signer;
-
-        if (profile_signer_load(provider_signing(set), &signer, err,
-                                sizeof(err)) == -1) {
-            log_plain("%s", err);
-            provider_set_free(set);
-            return EXIT_STARTUP;
-        }
-        profile_signer_free(signer);
-    }
-    check_write_report(set, provider, stdout);
-    provider_set_free(set);
+    check_write_report(svc.providers, provider, stdout);
+    service_release(&svc);
     return EXIT_SUCCESS;
 }
 

@@ -316,8 +316,9 @@ reload(struct responder *responder)
     pthread_mutex_unlock(&responder->lock);
     generation_drop(old);
     providers = provider_count(svc->providers, &domains);
-    log_line("reloaded '%s': %zu providers with %zu domains",
-             config->provider_path, providers, domains);
+    log_line("reloaded '%s': %zu provider%s with %zu domain%s",
+             config->provider_path, providers, log_plural(providers), domains,
+             log_plural(domains));
 }
 
 /*

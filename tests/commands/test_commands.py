@@ -39,6 +39,9 @@ FULL_PROVIDER = {
 
 
 def run(*args):
+    """Runs mailautoconf; check gets the source tree's templates."""
+    if args[:1] == ("check",) and "--templates" not in args:
+        args = ("check", "--templates", TEMPLATES, *args[1:])
     return subprocess.run([BINARY, *args], capture_output=True, text=True,
                           timeout=30)
 
@@ -123,6 +126,27 @@ class CommandTest(unittest.TestCase):
         result = run("check", "--templates", TEMPLATES, EXAMPLE)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("2 providers, 3 domains, 5 servers, 0 warnings",
+                      result.stdout)
+
+    def test_check_loads_templates(self):
+        # check loads the templates serve would load and fails like it.
+        broken = os.path.join(self.dir, "templates")
+        shutil.copytree(TEMPLATES, broken)
+        with open(os.path.join(broken, "autodiscover.xml"), "w") as out:
+            out.write("<a>{{#servers}}</a>\n")
+        for templates, message in [
+                ("/nonexistent", "/nonexistent/autoconfig.xml: cannot open"),
+                (broken, "autodiscover.xml")]:
+            with self.subTest(templates=templates):
+                result = run("check", "--templates", templates, EXAMPLE)
+                self.assertEqual(result.returncode, 1)
+                self.assertEqual(result.stdout, "")
+                self.assertIn(message, result.stderr)
+        single = self.example_with(
+            lambda p: p.__setitem__("providers", p["providers"][:1]))
+        result = run("check", single)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("1 provider, 1 domain, 3 servers, 0 warnings",
                       result.stdout)
 
     def test_check_warnings(self):

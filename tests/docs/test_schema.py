@@ -195,7 +195,8 @@ class SchemaTest(unittest.TestCase):
         path = os.path.join(self.dir.name, "provider.json")
         with open(path, "w") as file:
             json.dump(document, file)
-        result = subprocess.run([BINARY, "check", path],
+        result = subprocess.run([BINARY, "check", "--templates",
+                                 os.path.join(SOURCE, "templates"), path],
                                 capture_output=True, text=True)
         return result.returncode == 0, result.stdout + result.stderr
 
