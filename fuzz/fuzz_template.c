@@ -17,17 +17,19 @@
 #define NAME "fuzz.tmpl"
 
 static const struct template_var vars[] = {
-    {"domain", "example.com"},
-    {"address", "o'brien@example.com"},
-    {"response_schema", "http://schemas.microsoft.com/exchange/autodiscover/"
-                        "outlook/responseschema/2006a"},
-    {"redirect_address", NULL},
-    {"error_code", "600"},
-    {"error_message", "Invalid <Request> & \"more\""},
-    {"protocol", "AutodiscoverV1"},
-    {"url", "https://example.com/?a=1&b=2"},
-    {"display", "Example \\ Mail\n\t\x01"},
-    {"in_ssl", ""},
+    {"domain", "example.com", TEMPLATE_VERBATIM},
+    {"address", "%EMAILDOMAIN%o'brien@example.com", TEMPLATE_VERBATIM},
+    {"response_schema",
+     "http://schemas.microsoft.com/exchange/autodiscover/"
+     "outlook/responseschema/2006a",
+     TEMPLATE_VERBATIM},
+    {"redirect_address", NULL, TEMPLATE_VERBATIM},
+    {"error_code", "600", TEMPLATE_VERBATIM},
+    {"error_message", "Invalid <Request> & \"more\"", TEMPLATE_VERBATIM},
+    {"protocol", "AutodiscoverV1", TEMPLATE_VERBATIM},
+    {"url", "https://%EMAILDOMAIN%/?a=1&b=2", TEMPLATE_EXPAND},
+    {"display", "Example \\ Mail\n\t\x01", TEMPLATE_EXPAND},
+    {"in_ssl", "", TEMPLATE_VERBATIM},
 };
 
 /* The result of one compile and its renderings. */

@@ -17,8 +17,8 @@ render_config(const struct service *svc, struct http_request *req,
         provider_alias_target(svc->providers, req->domain);
     char full[ADDRESS_LOCAL_MAX + 1 + ADDRESS_DOMAIN_MAX + 1];
     struct template_var vars[] = {
-        {"domain", req->domain},
-        {"address", NULL},
+        {"domain", req->domain, TEMPLATE_VERBATIM},
+        {"address", NULL, TEMPLATE_VERBATIM},
     };
     struct template_context ctx = {
         provider, vars, 2,

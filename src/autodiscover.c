@@ -187,9 +187,11 @@ answer_pox_error(const struct service *svc, struct http_request *req,
     struct timespec now;
     struct tm tm;
     struct template_var vars[] = {
-        {"response_schema", schema}, {"error_code", code_text},
-        {"error_message", message},  {"error_time", time_text},
-        {"error_id", id_text},
+        {"response_schema", schema, TEMPLATE_VERBATIM},
+        {"error_code", code_text, TEMPLATE_VERBATIM},
+        {"error_message", message, TEMPLATE_VERBATIM},
+        {"error_time", time_text, TEMPLATE_VERBATIM},
+        {"error_id", id_text, TEMPLATE_VERBATIM},
     };
     struct template_context ctx = {NULL, vars, 5, NULL, NULL, NULL};
 
@@ -226,10 +228,10 @@ answer_settings(const struct service *svc, struct http_request *req,
     const char *full = address != NULL ? address->full : NULL;
     char redirect[ADDRESS_LOCAL_MAX + 1 + ADDRESS_DOMAIN_MAX + 1];
     struct template_var vars[] = {
-        {"domain", req->domain},
-        {"address", full},
-        {"response_schema", schema},
-        {"redirect_address", NULL},
+        {"domain", req->domain, TEMPLATE_VERBATIM},
+        {"address", full, TEMPLATE_VERBATIM},
+        {"response_schema", schema, TEMPLATE_VERBATIM},
+        {"redirect_address", NULL, TEMPLATE_VERBATIM},
     };
     struct template_context ctx = {provider,
                                    vars,
@@ -420,7 +422,9 @@ static void
 answer_json(const struct service *svc, struct http_request *req, int status,
             const char *protocol, const char *url)
 {
-    struct template_var vars[] = {{"protocol", protocol}, {"url", url}};
+    /* The URL is from the provider file or adds only a domain, never a '%'. */
+    struct template_var vars[] = {{"protocol", protocol, TEMPLATE_VERBATIM},
+                                  {"url", url, TEMPLATE_EXPAND}};
     struct template_context ctx = {NULL, vars, 2, NULL, NULL, req->domain};
 
     buffer_clear(req->body);
@@ -436,8 +440,9 @@ static void
 answer_json_error(const struct service *svc, struct http_request *req,
                   int status, const char *code, const char *message)
 {
-    struct template_var vars[] = {{"error_code", code},
-                                  {"error_message", message}};
+    struct template_var vars[] = {
+        {"error_code", code, TEMPLATE_VERBATIM},
+        {"error_message", message, TEMPLATE_VERBATIM}};
     struct template_context ctx = {NULL, vars, 2, NULL, NULL, NULL};
 
     buffer_clear(req->body);

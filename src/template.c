@@ -37,10 +37,11 @@ struct template
     size_t count;
 };
 
-/* A looked-up value: a JSON value or a request string, or neither. */
+/* A looked-up value: a JSON value or a request variable, or neither. */
 struct value {
     const json_t *json;
     const char *str;
+    enum template_expansion expansion; /* of str */
 };
 
 struct render_state {
@@ -383,7 +384,7 @@ template_free(struct template *tmpl)
 static struct value
 lookup(const struct render_state *state, const char *name)
 {
-    struct value value = {NULL, NULL};
+    struct value value = {NULL, NULL, TEMPLATE_VERBATIM};
     size_t i;
 
     if (name[0] == '.') {
@@ -408,6 +409,7 @@ lookup(const struct render_state *state, const char *name)
     for (i = 0; i < state->ctx->var_count; i++) {
         if (strcmp(state->ctx->vars[i].name, name) == 0) {
             value.str = state->ctx->vars[i].value;
+            value.expansion = state->ctx->vars[i].expansion;
             break;
         }
     }
@@ -522,6 +524,9 @@ append_value(struct render_state *state, const struct node *node)
 
     if (node->filter == FILTER_ONOFF)
         return buffer_append_str(state->out, truthy(value) ? "on" : "off");
+    if (value.str != NULL && value.expansion == TEMPLATE_VERBATIM)
+        return append_escaped(state, value.str, strlen(value.str),
+                              node->filter == FILTER_UPPER);
     if (value.str != NULL)
         return append_expanded(state, value.str, strlen(value.str),
                                node->filter == FILTER_UPPER);

@@ -13,9 +13,11 @@
  *   {{! comment }}      nothing
  * A section, closing or comment tag alone on its line removes that line.
  * Names are looked up from the innermost scope outwards, then among the
- * request variables. In string values the placeholders %EMAILADDRESS%,
- * %EMAILLOCALPART% and %EMAILDOMAIN% are replaced when the context has
- * their values.
+ * request variables. In string values from the provider file the
+ * placeholders %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are
+ * replaced when the context has their values. Values from the request are
+ * written as they are, so an address such as %EMAILDOMAIN%@example.com
+ * comes back unchanged.
  */
 #ifndef MAILAUTOCONF_TEMPLATE_H
 #define MAILAUTOCONF_TEMPLATE_H
@@ -33,10 +35,17 @@ enum template_format {
 
 struct template;
 
-/* A request value; a NULL value counts as missing. */
+/* Whether a variable's placeholders are replaced. */
+enum template_expansion {
+    TEMPLATE_VERBATIM, /* from the request or the server: written as is */
+    TEMPLATE_EXPAND    /* from the provider file: placeholders replaced */
+};
+
+/* A request variable; a NULL value counts as missing. */
 struct template_var {
     const char *name;
     const char *value;
+    enum template_expansion expansion;
 };
 
 struct template_context {

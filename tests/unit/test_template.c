@@ -137,13 +137,14 @@ test_parse_errors(void)
     CHECK_STR(err, "t.xml:17: sections nested too deeply");
 }
 
-/* The request values that every render case can see. */
+/* The request variables that every render case can see. */
 static const struct template_var request_vars[] = {
-    {"var", "from request"},
-    {"markup", "<b>&amp;</b>"},
-    {"empty_var", ""},
-    {"null_var", NULL},
-    {"placeholder_var", "user@%EMAILDOMAIN%"},
+    {"var", "from request", TEMPLATE_VERBATIM},
+    {"markup", "<b>&amp;</b>", TEMPLATE_VERBATIM},
+    {"empty_var", "", TEMPLATE_VERBATIM},
+    {"null_var", NULL, TEMPLATE_VERBATIM},
+    {"placeholder_var", "user@%EMAILDOMAIN%", TEMPLATE_VERBATIM},
+    {"provider_var", "%EMAILLOCALPART%@%EMAILDOMAIN%", TEMPLATE_EXPAND},
 };
 
 struct render_case {
@@ -341,8 +342,13 @@ static const struct render_case render_cases[] = {
     {"upper filter on expansion", XML, "{{h|upper}}",
      "{'h':'mail.%EMAILDOMAIN%'}", NULL, NULL, "example.com",
      "MAIL.EXAMPLE.COM"},
-    {"placeholder in request value", XML, "{{placeholder_var}}", "{}", NULL,
-     NULL, "example.com", "user@example.com"},
+    {"placeholder in request value kept", XML, "{{placeholder_var}}", "{}",
+     "bob@example.com", "bob", "example.com", "user@%EMAILDOMAIN%"},
+    {"placeholder in request value kept in upper case", XML,
+     "{{placeholder_var|upper}}", "{}", NULL, NULL, "example.com",
+     "USER@%EMAILDOMAIN%"},
+    {"placeholder in provider variable", XML, "{{provider_var}}", "{}",
+     "bob@example.com", "bob", "example.com", "bob@example.com"},
     {"placeholder in template text", XML, "%EMAILDOMAIN%", "{}", NULL, NULL,
      "example.com", "%EMAILDOMAIN%"},
     {"placeholder in JSON", JSON, "{{u}}", "{'u':'%EMAILADDRESS%'}",
@@ -462,7 +468,8 @@ test_load(void)
         "mobilesync.xml",   "autodiscover.json", "autodiscover-error.json",
         "mobileconfig.xml",
     };
-    struct template_var vars[] = {{"protocol", "a\"b<"}, {"url", "u"}};
+    struct template_var vars[] = {{"protocol", "a\"b<", TEMPLATE_VERBATIM},
+                                  {"url", "u", TEMPLATE_EXPAND}};
     struct template_context ctx = {NULL, vars, 2, NULL, NULL, NULL};
     struct template *tmpl;
     struct buffer out;
