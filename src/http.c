@@ -67,8 +67,12 @@ http_answer_method_not_allowed(struct http_request *req, const char *allowed)
     snprintf(req->headers, sizeof(req->headers), "Allow: %s\r\n", allowed);
 }
 
+/*
+ * Decodes the path of the target into req->path and sets *raw_path to
+ * where it starts in the target. Returns 0, or -1 for a malformed path.
+ */
 static int
-decode_path(struct http_request *req)
+decode_path(struct http_request *req, const char **raw_path)
 {
     const char *target = req->target, *question;
     size_t len;
@@ -85,13 +89,33 @@ decode_path(struct http_request *req)
 
     if (req->query == NULL)
         req->query = question == NULL ? "" : question + 1;
-    return url_decode(target, len, req->path, sizeof(req->path)) == -1 ? -1 : 0;
+    *raw_path = target;
+    if (url_decode(target, len, req->path, sizeof(req->path)) == -1)
+        return -1;
+    req->logged_len = (size_t)(target - req->target) + len;
+    return 0;
+}
+
+/*
+ * Returns how many bytes of raw, a path that url_decode accepted, decode
+ * to its first decoded_len bytes. Each '%' there starts a three-byte
+ * escape.
+ */
+static size_t
+raw_length(const char *raw, size_t decoded_len)
+{
+    size_t len = 0;
+
+    for (; decoded_len > 0; decoded_len--)
+        len += raw[len] == '%' ? 3 : 1;
+    return len;
 }
 
 void
 http_handle(const struct service *svc, struct http_request *req)
 {
-    const char *path = req->path;
+    const char *path = req->path, *raw_path;
+    size_t json_len = strlen(JSON_PATH);
 
     buffer_clear(req->body);
     req->status = 500;
@@ -100,6 +124,7 @@ http_handle(const struct service *svc, struct http_request *req)
     req->domain[0] = '\0';
     req->error = NULL;
     req->path[0] = '\0';
+    req->logged_len = 0;
 
     if (req->method == NULL || req->target == NULL) {
         http_answer_text(req, 400, "missing method or request target");
@@ -109,7 +134,7 @@ http_handle(const struct service *svc, struct http_request *req)
         http_answer_text(req, 414, "path longer than 2047 bytes");
         return;
     }
-    if (decode_path(req) == -1) {
+    if (decode_path(req, &raw_path) == -1) {
         http_answer_text(req, 400, "invalid percent-encoding in path");
         return;
     }
@@ -120,36 +145,24 @@ http_handle(const struct service *svc, struct http_request *req)
         autoconfig_handle(svc, req);
     else if (strcasecmp(path, "/autodiscover/autodiscover.xml") == 0)
         autodiscover_handle_pox(svc, req);
-    else if (strncasecmp(path, JSON_PATH, strlen(JSON_PATH)) == 0 &&
-             (path[strlen(JSON_PATH)] == '\0' ||
-              path[strlen(JSON_PATH)] == '/'))
-        autodiscover_handle_json(svc, req, path + strlen(JSON_PATH));
-    else if (strcasecmp(path, "/email.mobileconfig") == 0 ||
-             strcasecmp(path, "/mobileconfig") == 0)
+    else if (strncasecmp(path, JSON_PATH, json_len) == 0 &&
+             (path[json_len] == '\0' || path[json_len] == '/')) {
+        /* An address may follow the slash, so the log stops after it. */
+        if (path[json_len] == '/')
+            req->logged_len = (size_t)(raw_path - req->target) +
+                              raw_length(raw_path, json_len + 1);
+        autodiscover_handle_json(svc, req, path + json_len);
+    } else if (strcasecmp(path, "/email.mobileconfig") == 0 ||
+               strcasecmp(path, "/mobileconfig") == 0)
         profile_handle(svc, req);
     else
         http_answer_text(req, 404, "no such path");
 }
 
-/* Cuts a raw path after "autodiscover.json/", where an address follows. */
-static void
-cut_json_address(char *target)
-{
-    static const char marker[] = "autodiscover.json/";
-    size_t i, len = strlen(target), marker_len = sizeof(marker) - 1;
-
-    for (i = 0; i + marker_len <= len; i++) {
-        if (strncasecmp(target + i, marker, marker_len) == 0) {
-            target[i + marker_len] = '\0';
-            return;
-        }
-    }
-}
-
 int
 http_log_fields(const struct http_request *req, struct buffer *line)
 {
-    const char *question, *method;
+    const char *method;
     char target[HTTP_PATH_MAX];
     size_t len;
 
@@ -165,20 +178,17 @@ http_log_fields(const struct http_request *req, struct buffer *line)
     }
 
     /*
-     * The raw path only: the query holds the client's address, and so
-     * does the path of the JSON pointer's /v1.0/ form, which is cut.
+     * The raw path as far as http_handle allows: never the query, which
+     * contains the client's address, nor the address in the path of the
+     * JSON pointer's /v1.0/ form. A path that failed to decode is left
+     * out, as no route read it.
      */
-    target[0] = '\0';
-    if (req->target != NULL) {
-        question = strchr(req->target, '?');
-        len = question == NULL ? strlen(req->target)
-                               : (size_t)(question - req->target);
-        if (len >= sizeof(target))
-            len = sizeof(target) - 1;
+    len = req->target != NULL ? req->logged_len : 0;
+    if (len >= sizeof(target))
+        len = sizeof(target) - 1;
+    if (len > 0)
         memcpy(target, req->target, len);
-        target[len] = '\0';
-        cut_json_address(target);
-    }
+    target[len] = '\0';
     if (buffer_append_str(line, " path=") == -1 ||
         log_append_quoted(line, target, 200) == -1 ||
         buffer_printf(line, " status=%d domain=", req->status) == -1 ||

@@ -28,6 +28,12 @@ struct http_request {
 
     /* Filled by http_handle. */
     char path[HTTP_PATH_MAX]; /* the decoded path of target */
+    /*
+     * Bytes at the start of target that the log may show: the path once
+     * it is decoded, and of a JSON Autodiscover path only the part before
+     * the address.
+     */
+    size_t logged_len;
     int status;
     const char *content_type;
     char headers[512];   /* further header lines, each ending in CRLF */
@@ -63,8 +69,9 @@ void http_answer_method_not_allowed(struct http_request *req,
 const char *http_reason(int status);
 
 /*
- * Appends the request's log line fields to line: method, path, status,
- * domain, bytes and, for a failure, error.
+ * Appends the request's log line fields to line: method, the first
+ * logged_len bytes of target as path, status, domain, bytes and, for a
+ * failure, error.
  */
 int http_log_fields(const struct http_request *req, struct buffer *line);
 

@@ -273,6 +273,23 @@ class HostileTest(harness.StackTest):
         self.assert_well_formed(response, True, lines)
         self.assert_still_serving()
 
+    def test_json_address_stays_out_of_log(self):
+        # Every spelling of the JSON endpoint that mailautoconf routes.
+        for path in ("/autodiscover/autodiscover.json/v1.0/",
+                     "/autodiscover/autodiscover%2Ejson/v1.0/",
+                     "/autodiscover/autodiscover.json%2Fv1.0/",
+                     "/autodiscover/autodiscover%2ejson%2fv1.0%2f",
+                     "/Autodiscover/AUTODISCOVER.JSON/v1.0/"):
+            with self.subTest(path=path):
+                response, lines = self.send(
+                    "GET", path + "secret.user%40example.com"
+                    "?Protocol=AutodiscoverV1")
+                self.assertEqual(response.status, 200)
+                self.assert_well_formed(response, True, lines)
+                self.assertNotIn("secret", lines[0])
+                self.assertIn(" status=200 ", lines[0])
+        self.assert_still_serving()
+
     def test_forged_host_header(self):
         # Only domains of the provider file are served, and no host name in
         # a response comes from the Host header.

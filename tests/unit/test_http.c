@@ -1696,6 +1696,49 @@ static const struct log_case log_cases[] = {
     {"POST", CONFIG "?emailaddress=alice%40example.com",
      "method=POST path='/mail/config-v1.1.xml' status=405 domain=''",
      " error='method not allowed'"},
+    {"GET", JSON_PATH "/v1.0/alice@example.com?Protocol=AutodiscoverV1",
+     "method=GET path='/autodiscover/autodiscover.json/' status=200 "
+     "domain='example.com'",
+     ""},
+    {"GET", "/Autodiscover/AutoDiscover.JSON/v1.0/alice@example.com",
+     "method=GET path='/Autodiscover/AutoDiscover.JSON/' status=400 "
+     "domain='example.com'",
+     " error='A valid value must be provided for the query parameter "
+     "\\x27Protocol\\x27.'"},
+    {"GET",
+     "/autodiscover/autodiscover%2Ejson/v1.0/alice@example.com"
+     "?Protocol=AutodiscoverV1",
+     "method=GET path='/autodiscover/autodiscover%2Ejson/' status=200 "
+     "domain='example.com'",
+     ""},
+    {"GET",
+     "/autodiscover/autodiscover.json%2Fv1.0/alice@example.com"
+     "?Protocol=AutodiscoverV1",
+     "method=GET path='/autodiscover/autodiscover.json%2F' status=200 "
+     "domain='example.com'",
+     ""},
+    {"GET",
+     "/autodiscover/autodiscover.json%2fv1.0%2Falice%40example.com"
+     "?Protocol=AutodiscoverV1",
+     "method=GET path='/autodiscover/autodiscover.json%2f' status=200 "
+     "domain='example.com'",
+     ""},
+    {"GET",
+     "https://example.com/autodiscover/autodiscover.json/v1.0/"
+     "alice@example.com?Protocol=AutodiscoverV1",
+     "method=GET path='https://example.com/autodiscover/autodiscover.json/' "
+     "status=200 domain='example.com'",
+     ""},
+    {"GET", JSON_PATH "?Email=alice%40example.com&Protocol=AutodiscoverV1",
+     "method=GET path='/autodiscover/autodiscover.json' status=200 "
+     "domain='example.com'",
+     ""},
+    {"GET", JSON_PATH "/v1.0/alice@example.com%zz",
+     "method=GET path='' status=400 domain=''",
+     " error='invalid percent-encoding in path'"},
+    {"GET", "/autodiscover/autodiscover%2Ejson/v1.0/alice@example.com%00",
+     "method=GET path='' status=400 domain=''",
+     " error='invalid percent-encoding in path'"},
 };
 
 static void
@@ -1719,6 +1762,21 @@ test_log_fields(void)
         CHECK_INT(http_log_fields(&last_request, &line), 0);
         CHECK_STR(line.data, expected);
         /* The query contains the address, which stays out of the log. */
+        CHECK_LACKS(line.data, "alice");
+    }
+
+    check_case("http_log_fields path too long");
+    {
+        static char target[HTTP_PATH_MAX + 64];
+        struct request request = {"GET", target, NULL, NULL, NULL, 0, NULL};
+
+        snprintf(target, sizeof(target), "%s", JSON_PATH "/v1.0/alice@");
+        memset(target + strlen(target), 'a',
+               sizeof(target) - strlen(target) - 1);
+        send_request(&request);
+        buffer_clear(&line);
+        CHECK_INT(http_log_fields(&last_request, &line), 0);
+        CHECK_CONTAINS(line.data, "path='' status=414");
         CHECK_LACKS(line.data, "alice");
     }
     buffer_release(&line);
