@@ -220,6 +220,19 @@ address_is_placeholder(const struct address *address)
 }
 
 int
+address_is_numeric(const char *name)
+{
+    size_t len = strlen(name), start;
+
+    if (len > 0 && name[len - 1] == '.')
+        len--;
+    start = len;
+    while (start > 0 && name[start - 1] != '.')
+        start--;
+    return len > start && strspn(name + start, "0123456789") >= len - start;
+}
+
+int
 address_domain_from_host(const char *host, const char *prefix, char *out)
 {
     size_t len, prefix_len;

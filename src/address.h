@@ -39,6 +39,13 @@ int address_normalize_domain(const char *text, size_t len, char *out);
 int address_is_placeholder(const struct address *address);
 
 /*
+ * Returns nonzero when the last label of a DNS name, before an optional
+ * trailing dot, is all digits. No top-level domain is, so such a name is
+ * an IPv4 address rather than a host name.
+ */
+int address_is_numeric(const char *name);
+
+/*
  * Takes the domain from an HTTP Host header: drops the port and, when
  * present, one leading label prefix (such as "autoconfig."), then
  * normalizes like address_normalize_domain. Returns 0, or -1 when the

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "address.h"
 #include "log.h"
 
 /* Domains that fit one autoconfig answer of 256 KiB with room to spare. */
@@ -35,11 +36,9 @@ has_method(const json_t *methods, size_t from, const char *name)
 static int
 is_ip_or_single_label(const char *hostname)
 {
-    const char *last = strrchr(hostname, '.');
-
-    if (last == NULL)
+    if (strchr(hostname, '.') == NULL)
         return strchr(hostname, '%') == NULL;
-    return strspn(last + 1, "0123456789") == strlen(last + 1);
+    return address_is_numeric(hostname);
 }
 
 static int

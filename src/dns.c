@@ -51,10 +51,21 @@ expand_domain(const char *pattern, const char *domain, char *out, size_t size)
     out[len] = '\0';
 }
 
+/*
+ * Writes an SRV record, or a comment in its place when target is an IPv4
+ * address, because an SRV target must be a host name.
+ */
 static void
 write_srv(FILE *out, const char *service, const char *domain, int priority,
           int weight, long port, const char *target)
 {
+    if (address_is_numeric(target)) {
+        fprintf(out,
+                "; no %s._tcp.%s. record: %s is an IP address, and an SRV "
+                "target must be a host name\n",
+                service, domain, target);
+        return;
+    }
     fprintf(out, "%s._tcp.%s.\t%d\tIN\tSRV\t%d %d %ld %s%s\n", service, domain,
             DNS_TTL, priority, weight, port, target,
             strcmp(target, ".") == 0 ? "" : ".");
@@ -95,6 +106,19 @@ write_mail_records(const struct dns_context *ctx, const char *domain,
     }
 }
 
+/* Writes the TXT record with the path of a DAV service's URL. */
+static void
+write_dav_path(FILE *out, const char *name, const char *domain,
+               const char *path)
+{
+    if (strchr(path, '%') != NULL)
+        fprintf(out,
+                "; no path TXT record: the URL path depends on the address\n");
+    else if (strcmp(path, "/") != 0)
+        fprintf(out, "%s._tcp.%s.\t%d\tIN\tTXT\t\"path=%s\"\n", name, domain,
+                DNS_TTL, path);
+}
+
 /* Writes the SRV and TXT records of one RFC 6764 DAV service. */
 static void
 write_dav_records(const struct dns_context *ctx, const char *domain,
@@ -114,12 +138,9 @@ write_dav_records(const struct dns_context *ctx, const char *domain,
     }
     name = parts.secure ? secure_name : plain_name;
     write_srv(ctx->out, name, domain, 0, 1, parts.port, parts.host);
-    if (strchr(parts.path, '%') != NULL)
-        fprintf(ctx->out,
-                "; no path TXT record: the URL path depends on the address\n");
-    else if (strcmp(parts.path, "/") != 0)
-        fprintf(ctx->out, "%s._tcp.%s.\t%d\tIN\tTXT\t\"path=%s\"\n", name,
-                domain, DNS_TTL, parts.path);
+    /* Without the SRV record for an IP address, a path has no use. */
+    if (!address_is_numeric(parts.host))
+        write_dav_path(ctx->out, name, domain, parts.path);
     if (parts.secure)
         write_srv(ctx->out, plain_name, domain, 0, 0, 0, ".");
 }

@@ -754,8 +754,11 @@ load_domains(struct loader *loader, const char *path, json_t *provider,
     return 0;
 }
 
-/* Checks an http:// or https:// URL that may contain placeholders. */
-/* Checks an http:// or https:// URL that may contain placeholders. */
+/*
+ * Checks an http:// or https:// URL that may contain placeholders. Its
+ * host follows the rule of a server's hostname, because clients connect
+ * to it and dns writes the host of a DAV URL as an SRV target.
+ */
 static int
 check_url(struct loader *loader, const char *path, const char *url,
           int https_only)
@@ -766,6 +769,8 @@ check_url(struct loader *loader, const char *path, const char *url,
         parts.host[0] == '/' || strpbrk(url, " \"<>\\^`{|}") != NULL)
         return fail(loader, path, "'%s' is not a valid %s URL", url,
                     https_only ? "https://" : "http:// or https://");
+    if (check_hostname(loader, path, parts.host) == -1)
+        return -1;
     return check_placeholders(loader, path, url, 1, 1);
 }
 

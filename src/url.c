@@ -96,6 +96,8 @@ url_split(const char *url, struct url_parts *parts)
     slash = strchr(rest, '/');
     parts->path = slash != NULL ? slash : "/";
     host_len = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+    if (memchr(rest, '@', host_len) != NULL)
+        return -1;
     colon = memchr(rest, ':', host_len);
     parts->port = parts->secure ? 443 : 80;
     if (colon != NULL) {

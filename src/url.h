@@ -31,8 +31,10 @@ struct url_parts {
 };
 
 /*
- * Splits an http:// or https:// URL. Returns 0, or -1 when the URL has
- * another scheme, an empty or too long host, or an invalid port.
+ * Splits an http:// or https:// URL. The authority ends at the first '/'.
+ * Returns 0, or -1 when the URL has another scheme, userinfo, an empty or
+ * too long host, or an invalid port. The host's characters are not
+ * checked, because a provider URL may contain %EMAILDOMAIN% there.
  */
 int url_split(const char *url, struct url_parts *parts);
 

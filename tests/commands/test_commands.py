@@ -200,6 +200,83 @@ class CommandTest(unittest.TestCase):
                 self.assertIn(message, result.stderr)
                 self.assertEqual(result.stdout, "")
 
+    def test_check_rejects_invalid_url_hosts(self):
+        fields = [
+            (["calendar"], "url", "providers[0].calendar.url"),
+            (["address_book"], "url", "providers[0].address_book.url"),
+            ([], "activesync_url", "providers[0].activesync_url"),
+            (["incoming", 1], "owa_url", "providers[0].incoming[1].owa_url"),
+            (["documentation", 0], "url", "providers[0].documentation[0].url"),
+            (["oauth2"], "auth_url", "providers[0].oauth2.auth_url"),
+            (["webmail"], "login_page", "providers[0].webmail.login_page"),
+        ]
+        base = {"providers": [{
+            "domains": ["url.test"],
+            "incoming": [{"type": "imap", "hostname": "mail.url.test",
+                          "socket_type": "SSL"},
+                         {"type": "exchange", "hostname": "mail.url.test",
+                          "socket_type": "SSL"}],
+            "outgoing": [{"hostname": "mail.url.test",
+                          "socket_type": "SSL"}],
+            "calendar": {"url": "https://dav.url.test/"},
+            "address_book": {"url": "https://dav.url.test/"},
+            "documentation": [{"url": "https://url.test/help",
+                               "descriptions": [{"text": "Help"}]}],
+            "oauth2": {"issuer": "url.test", "scope": "mail",
+                       "auth_url": "https://url.test/auth",
+                       "token_url": "https://url.test/token"},
+            "webmail": {"login_page": "https://url.test/"},
+        }]}
+        result = run("check", self.write("base.json", base))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for url, message in [
+                ("https://a;b(c/dav/", "'a;b(c' is not a valid host name"),
+                ("https://user@cal.url.test/", "is not a valid"),
+                ("https://user:pw@cal.url.test:8443/", "is not a valid"),
+                ("https://cal_dav.url.test/", "is not a valid host name"),
+                ("https://-cal.url.test/", "is not a valid host name"),
+                ("https://cal..url.test/", "is not a valid host name"),
+                ("https://[2001:db8::1]/", "is not a valid"),
+                ("https://cal.%EMAILADDRESS%/",
+                 "only %EMAILDOMAIN% may appear here"),
+                ("https://cal.url.test?x=1", "is not a valid host name")]:
+            for parent, key, path in fields:
+                with self.subTest(url=url, field=path):
+                    document = json.loads(json.dumps(base))
+                    node = document["providers"][0]
+                    for step in parent:
+                        node = node[step]
+                    node[key] = url
+                    result = run("check", self.write("url.json", document))
+                    self.assertEqual(result.returncode, 1, result.stdout)
+                    self.assertIn(path + ": ", result.stderr)
+                    self.assertIn(message, result.stderr)
+                    self.assertEqual(result.stderr.count("\n"), 1,
+                                     result.stderr)
+
+    def test_dns_skips_ip_address_targets(self):
+        provider = {"providers": [{
+            "domains": ["ip.test"],
+            "incoming": [{"type": "imap", "hostname": "192.0.2.1",
+                          "socket_type": "SSL"}],
+            "outgoing": [{"hostname": "smtp.ip.test", "socket_type": "SSL"}],
+            "calendar": {"url": "https://192.0.2.2:8443/dav/"},
+            "address_book": {"url": "https://card.%EMAILDOMAIN%/"},
+        }]}
+        result = run("dns", self.write("ip.json", provider))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotIn("192.0.2.1.", result.stdout)
+        self.assertNotIn("192.0.2.2", result.stdout.replace(
+            "; no _caldavs._tcp.ip.test. record: 192.0.2.2", ""))
+        self.assertIn("; no _imaps._tcp.ip.test. record: 192.0.2.1 is an IP "
+                      "address", result.stdout)
+        self.assertIn("; no _caldavs._tcp.ip.test. record: 192.0.2.2 is an "
+                      "IP address", result.stdout)
+        self.assertIn("_carddavs._tcp.ip.test.\t3600\tIN\tSRV\t0 1 443 "
+                      "card.ip.test.\n", result.stdout)
+        self.assertIn("_submissions._tcp.ip.test.\t3600\tIN\tSRV\t0 1 465 "
+                      "smtp.ip.test.\n", result.stdout)
+
     def test_check_rejects_noncharacters(self):
         path = self.example_with(
             lambda p: p["providers"][0].__setitem__("display_name",

@@ -427,6 +427,34 @@ test_is_placeholder(void)
     }
 }
 
+static void
+test_is_numeric(void)
+{
+    static const struct {
+        const char *name;
+        int expected;
+    } cases[] = {
+        {"192.0.2.1", 1},
+        {"192.0.2.1.", 1},
+        {"10", 1},
+        {"mail.example.com", 0},
+        {"mail.example.com.", 0},
+        {"mail.example.c0m", 0},
+        {"1.2.3.x", 0},
+        {"", 0},
+        {".", 0},
+        {"example.123", 1},
+        {"123.example", 0},
+        {"mail.%EMAILDOMAIN%", 0},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        check_case("address_is_numeric \"%s\"", cases[i].name);
+        CHECK_INT(address_is_numeric(cases[i].name) != 0, cases[i].expected);
+    }
+}
+
 int
 main(void)
 {
@@ -435,5 +463,6 @@ main(void)
     test_normalize_domain();
     test_domain_from_host();
     test_is_placeholder();
+    test_is_numeric();
     return check_summary("test_address");
 }

@@ -173,6 +173,12 @@ static const struct split_case split_cases[] = {
     /* A port is digits only (RFC 3986 3.2.3), without sign or space. */
     {"https://h:+443/", -1, 0, NULL, 0, NULL},
     {"https://h: 443/", -1, 0, NULL, 0, NULL},
+    /* Userinfo is rejected, because logins belong in the username settings. */
+    {"https://user@cal.example.com/", -1, 0, NULL, 0, NULL},
+    {"https://user:secret@cal.example.com:8443/", -1, 0, NULL, 0, NULL},
+    {"https://cal.example.com@evil.example/", -1, 0, NULL, 0, NULL},
+    {"https://cal.example.com/users/alice@example.com/", 0, 1,
+     "cal.example.com", 443, "/users/alice@example.com/"},
 };
 
 static void
