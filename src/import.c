@@ -9,6 +9,7 @@
 
 #include "address.h"
 #include "buffer.h"
+#include "log.h"
 #include "memory.h"
 #include "provider.h"
 
@@ -264,14 +265,20 @@ static void warn(struct importer *im, const json_t *element, const char *format,
 static void
 warn(struct importer *im, const json_t *element, const char *format, ...)
 {
+    char message[1024], line[2048];
+    int len;
     va_list ap;
 
-    fprintf(im->warnings, "%s:%" JSON_INTEGER_FORMAT ": warning: ", im->name,
-            json_integer_value(json_object_get(element, "line")));
+    /* The message quotes the file, so it is escaped to stay one line. */
+    len = snprintf(message, sizeof(message),
+                   "%s:%" JSON_INTEGER_FORMAT ": warning: ", im->name,
+                   json_integer_value(json_object_get(element, "line")));
     va_start(ap, format);
-    vfprintf(im->warnings, format, ap);
+    if (len >= 0 && (size_t)len < sizeof(message))
+        vsnprintf(message + len, sizeof(message) - (size_t)len, format, ap);
     va_end(ap);
-    fputc('\n', im->warnings);
+    log_escape_controls(line, sizeof(line), message);
+    fprintf(im->warnings, "%s\n", line);
     im->count++;
 }
 

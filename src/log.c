@@ -27,18 +27,59 @@ log_verbose(void)
     return verbose_enabled;
 }
 
+/* Writes byte as \xNN into out, which has room for four bytes. */
+static void
+escape_byte(unsigned char byte, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    out[0] = '\\';
+    out[1] = 'x';
+    out[2] = hex[byte >> 4];
+    out[3] = hex[byte & 15];
+}
+
+static int
+is_control(unsigned char byte)
+{
+    return byte < 0x20 || byte == 0x7f;
+}
+
+size_t
+log_escape_controls(char *out, size_t out_size, const char *text)
+{
+    size_t len = 0;
+
+    for (; *text != '\0'; text++) {
+        unsigned char c = (unsigned char)*text;
+        size_t need = is_control(c) ? 4 : 1;
+
+        if (len + need >= out_size)
+            break;
+        if (need == 4)
+            escape_byte(c, out + len);
+        else
+            out[len] = (char)c;
+        len += need;
+    }
+    out[len] = '\0';
+    return len;
+}
+
 static void log_write(int timestamp, const char *format, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
 static void
 log_write(int timestamp, const char *format, va_list ap)
 {
-    char line[LOG_LINE_MAX];
+    char message[LOG_LINE_MAX], line[LOG_LINE_MAX];
     size_t len = 0;
     int n;
 
+    if (vsnprintf(message, sizeof(message), format, ap) < 0)
+        message[0] = '\0';
     if (timestamp && syslog_enabled) {
-        vsnprintf(line, sizeof(line), format, ap);
+        log_escape_controls(line, sizeof(line), message);
         syslog(LOG_INFO, "%s", line);
         return;
     }
@@ -53,13 +94,8 @@ log_write(int timestamp, const char *format, va_list ap)
     }
     n = snprintf(line + len, sizeof(line) - len, "mailautoconf: ");
     len += (size_t)n;
-
-    n = vsnprintf(line + len, sizeof(line) - len - 1, format, ap);
-    if (n < 0)
-        n = 0;
-    len += (size_t)n;
-    if (len > sizeof(line) - 2)
-        len = sizeof(line) - 2;
+    /* One byte stays free for the newline. */
+    len += log_escape_controls(line + len, sizeof(line) - len - 1, message);
     line[len++] = '\n';
 
     /* A failed log write has nowhere to be reported. */
@@ -102,23 +138,24 @@ log_debug(const char *format, ...)
 int
 log_append_quoted(struct buffer *buf, const char *value, size_t max)
 {
-    static const char hex[] = "0123456789abcdef";
     size_t i;
 
     if (buffer_append(buf, "'", 1) == -1)
         return -1;
     for (i = 0; value[i] != '\0'; i++) {
         unsigned char c = (unsigned char)value[i];
-        char escaped[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+        char escaped[4];
 
         if (i == max)
             return buffer_append(buf, "...'", 4);
-        if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
+        if (!is_control(c) && c < 0x80 && c != '\'' && c != '\\') {
             if (buffer_append(buf, value + i, 1) == -1)
                 return -1;
-        } else if (buffer_append(buf, escaped, 4) == -1) {
-            return -1;
+            continue;
         }
+        escape_byte(c, escaped);
+        if (buffer_append(buf, escaped, 4) == -1)
+            return -1;
     }
     return buffer_append(buf, "'", 1);
 }

@@ -1,6 +1,7 @@
 /*
  * Log lines on stderr: one write(2) per line, so lines from several
- * threads never interleave.
+ * threads never interleave. Control characters in a message are written
+ * as \xNN, so a message that quotes file content is always one line.
  */
 #ifndef MAILAUTOCONF_LOG_H
 #define MAILAUTOCONF_LOG_H
@@ -40,6 +41,13 @@ log_plural(size_t n)
 
 /* Like log_line, only when verbose. */
 void log_debug(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Copies text into out (out_size > 0 bytes, NUL-terminated, cut to fit
+ * before an escape that does not fit) with each control character, a
+ * byte below 0x20 or 0x7f, written as \xNN. Returns the length written.
+ */
+size_t log_escape_controls(char *out, size_t out_size, const char *text);
 
 /*
  * Appends value in single quotes, at most max bytes of it, with quotes,

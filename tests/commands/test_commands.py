@@ -277,6 +277,56 @@ class CommandTest(unittest.TestCase):
         self.assertIn("_submissions._tcp.ip.test.\t3600\tIN\tSRV\t0 1 465 "
                       "smtp.ip.test.\n", result.stdout)
 
+    def test_errors_quoting_file_content_are_one_line(self):
+        evil_key = self.example_with(
+            lambda p: p["providers"][0].__setitem__("evil\nkey: forged", 1),
+            "evil-key.json")
+        evil_alias = self.example_with(
+            lambda p: p["providers"][0].__setitem__(
+                "aliases", {"mail\r\nforged.example\x7f": "example.com"}),
+            "evil-alias.json")
+        templates = os.path.join(self.dir, "templates")
+        shutil.copytree(TEMPLATES, templates)
+        with open(os.path.join(templates, "autoconfig.xml"), "a") as file:
+            file.write("{{bad\nname}}\n")
+        for args, message in [
+            ([evil_key], "unknown key 'evil\\x0akey: forged'"),
+            ([evil_alias],
+             "aliases.mail\\x0d\\x0aforged.example\\x7f: "
+             "'mail\\x0d\\x0aforged.example\\x7f' is not a valid domain"),
+            (["--templates", templates, EXAMPLE],
+             "invalid name 'bad\\x0aname'"),
+        ]:
+            for command in ("check", "serve"):
+                with self.subTest(command=command, message=message):
+                    if "--templates" not in args:
+                        args = ["--templates", TEMPLATES, *args]
+                    result = subprocess.run(
+                        [BINARY, command, *args], stdin=subprocess.DEVNULL,
+                        capture_output=True, text=True, timeout=30)
+                    self.assertEqual(result.returncode, 1)
+                    self.assertEqual(result.stderr.count("\n"), 1,
+                                     result.stderr)
+                    self.assertTrue(result.stderr.startswith("mailautoconf: "),
+                                    result.stderr)
+                    self.assertIn(message, result.stderr)
+
+    def test_import_warning_with_newline_in_name(self):
+        path = self.write("warn\nforged.xml", (
+            '<clientConfig version="1.1"><emailProvider id="example.com">'
+            "<domain>example.com</domain><unknownElement/>"
+            '<incomingServer type="imap"><hostname>imap.example.com'
+            "</hostname><port>993</port><socketType>SSL</socketType>"
+            "</incomingServer>"
+            '<outgoingServer type="smtp"><hostname>smtp.example.com'
+            "</hostname><port>465</port><socketType>SSL</socketType>"
+            "</outgoingServer></emailProvider></clientConfig>\n"))
+        result = run("import", path)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+        self.assertIn("warn\\x0aforged.xml:1: warning: unknown element "
+                      "'unknownElement'", result.stderr)
+
     def test_check_rejects_noncharacters(self):
         path = self.example_with(
             lambda p: p["providers"][0].__setitem__("display_name",

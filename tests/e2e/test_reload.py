@@ -4,6 +4,7 @@ Requests go straight over FastCGI so that the test controls when each part
 of a request arrives relative to the signal.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -116,6 +117,23 @@ class ReloadTest(unittest.TestCase):
         self.assertIn(b"invalid JSON", self.read_log())
         self.assertEqual(self.status_for("a@example.org"), 200)
         self.assertIsNone(self.process.poll())
+
+    def test_reload_error_is_one_line(self):
+        with open(EXAMPLE) as example:
+            document = json.load(example)
+        document["providers"][0]["evil\nkey: forged\r\x1b[2J"] = 1
+        self.write_provider(json.dumps(document))
+        self.hup_and_wait(b"reload failed")
+        lines = self.read_log().decode().splitlines()
+        failed = [line for line in lines if "reload failed" in line]
+        self.assertEqual(len(failed), 1, lines)
+        self.assertIn("unknown key 'evil\\x0akey: forged\\x0d\\x1b[2J'",
+                      failed[0])
+        self.assertTrue(failed[0].endswith("keeping the current "
+                                           "configuration"), failed[0])
+        self.assertFalse(any(line.startswith("key: forged")
+                             for line in lines), lines)
+        self.assertNotIn(b"\x1b", self.read_log())
 
     def test_request_in_hand_keeps_its_configuration(self):
         body = pox_body("alice@example.com")
