@@ -23,7 +23,12 @@
 #include "memory.h"
 
 #define LISTEN_BACKLOG 1024
-#define WORKER_CONNECTIONS 64
+/*
+ * Kept connections per worker thread. nginx keeps up to its keepalive
+ * count idle per worker and opens more under load, and Apache keeps one
+ * per busy thread, so 4 threads take over a thousand before one closes.
+ */
+#define WORKER_CONNECTIONS 256
 #define DRAIN_MAX (1024 * 1024)
 /*
  * Seconds one read or write of a request may wait. nginx and Apache send
@@ -338,23 +343,75 @@ struct worker {
 };
 
 /*
+ * Closes a connection at once. libfcgi's own close waits up to 2 seconds
+ * for the peer to close first, which Apache never does for the idle
+ * connections of its pool, so a stop or a full thread would stall.
+ */
+static void
+connection_close(FCGX_Request *fcgi)
+{
+    int fd = fcgi->ipcFd;
+
+    FCGX_Free(fcgi, 0);
+    if (fd >= 0)
+        close(fd);
+    fcgi->ipcFd = -1;
+}
+
+/*
+ * Ends a request like FCGX_Finish_r: flushes the answer, sends the end
+ * records, and keeps the connection unless the peer asked to close it or
+ * a stream failed, in which case it closes without libfcgi's wait.
+ */
+static void
+request_finish(FCGX_Request *fcgi)
+{
+    int close_after = !fcgi->keepConnection;
+
+    if (fcgi->in != NULL) {
+        close_after |= FCGX_FClose(fcgi->err);
+        close_after |= FCGX_FClose(fcgi->out);
+        close_after |= FCGX_GetError(fcgi->in);
+    }
+    if (close_after)
+        connection_close(fcgi);
+    else
+        FCGX_Free(fcgi, 0);
+}
+
+/* Returns 1 if the peer sent bytes on fd that are not read yet, else 0. */
+static int
+has_pending_input(int fd)
+{
+    char byte;
+
+    return recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/*
  * Returns a slot for a new connection: a free one, or else the one whose
- * kept connection has been idle longest, which is closed. nginx opens a
- * new connection when it needs one, so closing an idle one loses nothing,
- * while a full set of slots would leave new connections waiting.
+ * kept connection has been idle longest, for the caller to close, or -1
+ * when every connection has input waiting. A full set of slots would
+ * leave new connections waiting, and nginx notices a closed idle
+ * connection and opens another. nginx reuses its most recently used
+ * connection first, so the one idle longest is the least likely to carry
+ * a request at that moment.
  */
 static int
-worker_free_slot(struct worker *worker)
+worker_pick_slot(struct worker *worker)
 {
-    int i, oldest = 0;
+    int i, oldest = -1;
 
     for (i = 0; i < WORKER_CONNECTIONS; i++) {
         if (worker->slots[i].ipcFd < 0)
             return i;
-        if (worker->last_used[i] < worker->last_used[oldest])
+    }
+    for (i = 0; i < WORKER_CONNECTIONS; i++) {
+        if (has_pending_input(worker->slots[i].ipcFd))
+            continue;
+        if (oldest == -1 || worker->last_used[i] < worker->last_used[oldest])
             oldest = i;
     }
-    FCGX_Free(&worker->slots[oldest], 1);
     return oldest;
 }
 
@@ -400,6 +457,14 @@ worker_accept(struct worker *worker, int listen_fd)
     int fd, slot;
 
     /*
+     * Without a slot the connection waits in the backlog. The connections
+     * with input are ready in this poll round too, so the next round has
+     * an idle one to close.
+     */
+    slot = worker_pick_slot(worker);
+    if (slot == -1)
+        return -1;
+    /*
      * XXX: accepting here bypasses libfcgi's FCGI_WEB_SERVER_ADDRS check;
      * restrict who may connect with the socket's permissions instead.
      */
@@ -414,7 +479,7 @@ worker_accept(struct worker *worker, int listen_fd)
         close(fd);
         return -1;
     }
-    slot = worker_free_slot(worker);
+    connection_close(&worker->slots[slot]);
     worker->slots[slot].ipcFd = fd;
     /* Otherwise FCGX_Accept_r closes the connection it did not open. */
     worker->slots[slot].keepConnection = 1;
@@ -433,7 +498,7 @@ worker_serve(struct worker *worker, struct responder *responder, int slot)
         return;
     generation = generation_hold(responder);
     serve_request(generation->svc, fcgi, &worker->body, &worker->line);
-    FCGX_Finish_r(fcgi);
+    request_finish(fcgi);
     generation_drop(generation);
     worker->last_used[slot] = ++worker->requests;
 }
@@ -506,7 +571,7 @@ worker_main(void *arg)
              worker_round(worker, responder, 1) == 1);
 
     for (i = 0; i < WORKER_CONNECTIONS; i++)
-        FCGX_Free(&worker->slots[i], 1);
+        connection_close(&worker->slots[i]);
     buffer_release(&worker->body);
     buffer_release(&worker->line);
     memory_free(worker);

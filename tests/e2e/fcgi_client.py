@@ -12,6 +12,7 @@ STDIN = 5
 STDOUT = 6
 STDERR = 7
 RESPONDER = 1
+FCGI_KEEP_CONN = 1
 
 
 def record(kind, content, request_id=1):
@@ -35,9 +36,11 @@ def encode_params(params):
     return out
 
 
-def begin(params):
-    """Returns the bytes that open a request: BEGIN_REQUEST and PARAMS."""
-    data = record(BEGIN_REQUEST, struct.pack(">HB5x", RESPONDER, 0))
+def begin(params, keep=False):
+    """Returns the bytes that open a request: BEGIN_REQUEST and PARAMS.
+    With keep, the request asks the responder to keep the connection."""
+    data = record(BEGIN_REQUEST, struct.pack(">HB5x", RESPONDER,
+                                             FCGI_KEEP_CONN if keep else 0))
     data += record(PARAMS, encode_params(params))
     data += record(PARAMS, b"")
     return data
