@@ -77,12 +77,15 @@ decode_path(struct http_request *req, const char **raw_path)
     const char *target = req->target, *question;
     size_t len;
 
-    /* An absolute-form target (RFC 9112 3.2.2) carries scheme and host. */
+    /*
+     * An absolute-form target (RFC 9112 3.2.2) carries scheme and host.
+     * The path starts at the first '/' or '?' after the host, and is empty
+     * when there is none, so target always stays inside req->target.
+     */
     if (strncasecmp(target, "http://", 7) == 0 ||
         strncasecmp(target, "https://", 8) == 0) {
-        target = strchr(strchr(target, ':') + 3, '/');
-        if (target == NULL)
-            target = "/";
+        target = strchr(target, ':') + 3;
+        target += strcspn(target, "/?");
     }
     question = strchr(target, '?');
     len = question == NULL ? strlen(target) : (size_t)(question - target);

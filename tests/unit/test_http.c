@@ -1729,6 +1729,15 @@ static const struct log_case log_cases[] = {
      "method=GET path='https://example.com/autodiscover/autodiscover.json/' "
      "status=200 domain='example.com'",
      ""},
+    {"GET", "http://example.com?emailaddress=alice%40example.com",
+     "method=GET path='http://example.com' status=404 domain=''",
+     " error='no such path'"},
+    {"GET", "https://example.com",
+     "method=GET path='https://example.com' status=404 domain=''",
+     " error='no such path'"},
+    {"GET", "http://example.com?x=/mail/config-v1.1.xml",
+     "method=GET path='http://example.com' status=404 domain=''",
+     " error='no such path'"},
     {"GET", JSON_PATH "?Email=alice%40example.com&Protocol=AutodiscoverV1",
      "method=GET path='/autodiscover/autodiscover.json' status=200 "
      "domain='example.com'",
