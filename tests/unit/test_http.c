@@ -12,6 +12,7 @@
 
 #include <expat.h>
 
+#include "body_reader.h"
 #include "check.h"
 #include "http.h"
 #include "memory.h"
@@ -79,29 +80,6 @@ static const char provider_text[] =
     "]}\n";
 
 static struct service service;
-
-/* A request body served from memory, at most chunk bytes (0: any) a read. */
-struct body_reader {
-    const char *data;
-    size_t len;
-    size_t pos;
-    size_t chunk;
-};
-
-static long
-read_memory(void *handle, char *bytes, size_t size)
-{
-    struct body_reader *reader = handle;
-    size_t n = reader->len - reader->pos;
-
-    if (n > size)
-        n = size;
-    if (reader->chunk > 0 && n > reader->chunk)
-        n = reader->chunk;
-    memcpy(bytes, reader->data + reader->pos, n);
-    reader->pos += n;
-    return (long)n;
-}
 
 static long
 read_failing(void *handle, char *bytes, size_t size)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buffer.h"
+#include "body_reader.h"
 #include "check.h"
 #include "http.h"
 #include "memory.h"
@@ -231,25 +232,6 @@ static const struct http_operation http_operations[] = {
      "/email.mobileconfig?emailaddress=alice%40example.com", NULL, 0},
 };
 
-struct body_reader {
-    const char *data;
-    size_t len;
-    size_t pos;
-};
-
-static long
-read_memory(void *handle, char *bytes, size_t size)
-{
-    struct body_reader *reader = handle;
-    size_t n = reader->len - reader->pos;
-
-    if (n > size)
-        n = size;
-    memcpy(bytes, reader->data + reader->pos, n);
-    reader->pos += n;
-    return (long)n;
-}
-
 /* A response copied out of the request, to compare runs. */
 struct response {
     int status;
@@ -262,7 +244,7 @@ handle(const struct service *svc, const struct http_operation *op,
        struct buffer *body, struct response *out)
 {
     struct http_request req;
-    struct body_reader reader = {op->body == NULL ? "" : op->body, 0, 0};
+    struct body_reader reader = {op->body == NULL ? "" : op->body, 0, 0, 0};
 
     memset(&req, 0, sizeof(req));
     req.method = op->method;
