@@ -359,9 +359,9 @@ connection_close(FCGX_Request *fcgi)
 }
 
 /*
- * Ends a request like FCGX_Finish_r: flushes the answer, sends the end
- * records, and keeps the connection unless the peer asked to close it or
- * a stream failed, in which case it closes without libfcgi's wait.
+ * Ends a request like FCGX_Finish_r: flushes the response, sends the end
+ * records, and keeps the connection unless the peer requested a close or
+ * a stream failed. Then it closes without libfcgi's wait.
  */
 static void
 request_finish(FCGX_Request *fcgi)
@@ -447,8 +447,8 @@ worker_poll_set(struct worker *worker, const struct responder *responder,
  * Accepts a connection into a slot with read and write timeouts, so that
  * a peer that stops sending in the middle of a request cannot hold the
  * thread. FCGX_Accept_r then reads the request from the open connection
- * instead of accepting one itself. Returns the slot, or -1 when another
- * thread took the connection.
+ * instead of accepting one itself. Returns the slot, or -1 when no slot
+ * can be freed or another thread took the connection.
  */
 static int
 worker_accept(struct worker *worker, int listen_fd)

@@ -168,7 +168,7 @@ class StopTest(unittest.TestCase):
 
     def open_three_connections(self):
         """Makes Apache open three FastCGI connections: three POSTs send
-        their bodies late, so that each holds a connection until then."""
+        their bodies late, so that each keeps a connection busy until then."""
         body = AUTODISCOVER
         head = deploy.request_bytes(
             "POST", "/autodiscover/autodiscover.xml",
@@ -179,8 +179,8 @@ class StopTest(unittest.TestCase):
         for client in clients:
             client.sendall(head)
         time.sleep(0.5)
-        # All bodies go out before any answer is awaited: the one thread
-        # may be reading any of the three requests.
+        # All bodies go out before any response is awaited, because the one
+        # thread may be reading any of the three requests.
         for client in clients:
             client.sendall(body)
         for client in clients:

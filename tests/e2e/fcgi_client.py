@@ -38,7 +38,8 @@ def encode_params(params):
 
 def begin(params, keep=False):
     """Returns the bytes that open a request: BEGIN_REQUEST and PARAMS.
-    With keep, the request asks the responder to keep the connection."""
+    With keep, the request sets FCGI_KEEP_CONN, so the responder keeps
+    the connection open."""
     data = record(BEGIN_REQUEST, struct.pack(">HB5x", RESPONDER,
                                              FCGI_KEEP_CONN if keep else 0))
     data += record(PARAMS, encode_params(params))
