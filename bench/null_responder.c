@@ -3,13 +3,16 @@
  * request with the same bytes, read once from a file, without looking at
  * the request. The benchmark compares mailautoconf against it.
  *
- * usage: null_responder ANSWER_FILE CONTENT_TYPE THREADS
- * The listening socket is standard input, as spawn-fcgi passes it.
+ * usage: null_responder ANSWER_FILE CONTENT_TYPE THREADS [BUSY_US]
+ * The listening socket is standard input, as spawn-fcgi passes it. With
+ * BUSY_US, each request spins that many microseconds before the response
+ * is written, to simulate the work of a real application.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <fcgiapp.h>
 
@@ -18,6 +21,21 @@
 static char *answer;
 static long answer_len;
 static const char *content_type;
+static long busy_us;
+
+/* Spins, without touching memory, until busy_us microseconds have passed. */
+static void
+spin(void)
+{
+    struct timespec start, now;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) * 1000000L +
+                 (now.tv_nsec - start.tv_nsec) / 1000 <
+             busy_us);
+}
 
 static void *
 serve(void *arg)
@@ -31,6 +49,8 @@ serve(void *arg)
         /* Read the body as a real responder must before answering. */
         while (FCGX_GetStr(drain, sizeof(drain), request.in) > 0)
             continue;
+        if (busy_us > 0)
+            spin();
         FCGX_FPrintF(request.out,
                      "Status: 200 OK\r\nContent-Type: %s\r\n"
                      "Content-Length: %ld\r\n\r\n",
@@ -48,9 +68,9 @@ main(int argc, char **argv)
     FILE *file;
     int count, i;
 
-    if (argc != 4) {
+    if (argc != 4 && argc != 5) {
         fprintf(stderr, "usage: null_responder ANSWER_FILE CONTENT_TYPE "
-                        "THREADS\n");
+                        "THREADS [BUSY_US]\n");
         return 1;
     }
     file = fopen(argv[1], "rb");
@@ -73,6 +93,11 @@ main(int argc, char **argv)
     if (count < 1 || count > THREADS_MAX) {
         fprintf(stderr, "null_responder: THREADS must be 1 to %d\n",
                 THREADS_MAX);
+        return 1;
+    }
+    busy_us = argc == 5 ? atol(argv[4]) : 0;
+    if (busy_us < 0 || busy_us > 1000000) {
+        fprintf(stderr, "null_responder: BUSY_US must be 0 to 1000000\n");
         return 1;
     }
 
