@@ -2,8 +2,38 @@
 
 #include "profile.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/*
+ * Checks that template_dir is a folder. Without --templates, a binary run
+ * from its build tree looks for the installed folder, so the message names
+ * the option. Returns 0, or -1 with a message in err.
+ */
+static int
+check_template_dir(const char *template_dir, char *err, size_t err_size)
+{
+    struct stat st;
+
+    if (stat(template_dir, &st) == -1) {
+        snprintf(err, err_size,
+                 "template folder '%s': %s; name the folder with "
+                 "--templates DIR",
+                 template_dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, err_size,
+                 "template folder '%s' is not a folder; name the folder "
+                 "with --templates DIR",
+                 template_dir);
+        return -1;
+    }
+    return 0;
+}
 
 static unsigned long
 hash_host_name(void)
@@ -39,6 +69,8 @@ service_load(struct service *svc, const char *provider_path,
 
     memset(svc, 0, sizeof(*svc));
     svc->server_id = hash_host_name();
+    if (check_template_dir(template_dir, err, err_size) == -1)
+        goto fail;
     for (i = 0; i < sizeof(templates) / sizeof(templates[0]); i++) {
         if (template_load(template_dir, templates[i].file, templates[i].slot,
                           err, err_size) == -1)

@@ -106,7 +106,8 @@ class CommandTest(unittest.TestCase):
             ([wrong], "providers[0].incoming[1].port: must be an integer "
                       "from 1 to 65535"),
             (["--templates", "/nonexistent", EXAMPLE],
-             "/nonexistent/autoconfig.xml: cannot open"),
+             "template folder '/nonexistent': No such file or directory; "
+             "name the folder with --templates DIR"),
             ([EXAMPLE], "standard input is not a listening socket"),
         ]:
             with self.subTest(args=args):
@@ -132,10 +133,17 @@ class CommandTest(unittest.TestCase):
         # check loads the templates serve would load and fails like it.
         broken = os.path.join(self.dir, "templates")
         shutil.copytree(TEMPLATES, broken)
+        os.mkdir(os.path.join(self.dir, "empty"))
         with open(os.path.join(broken, "autodiscover.xml"), "w") as out:
             out.write("<a>{{#servers}}</a>\n")
         for templates, message in [
-                ("/nonexistent", "/nonexistent/autoconfig.xml: cannot open"),
+                ("/nonexistent", "template folder '/nonexistent': No such "
+                                 "file or directory; name the folder with "
+                                 "--templates DIR"),
+                (EXAMPLE, f"template folder '{EXAMPLE}' is not a folder; "
+                          "name the folder with --templates DIR"),
+                (os.path.join(self.dir, "empty"),
+                 "empty/autoconfig.xml: cannot open"),
                 (broken, "autodiscover.xml")]:
             with self.subTest(templates=templates):
                 result = run("check", "--templates", templates, EXAMPLE)
