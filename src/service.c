@@ -17,22 +17,18 @@ static int
 check_template_dir(const char *template_dir, char *err, size_t err_size)
 {
     struct stat st;
+    const char *problem = NULL;
 
-    if (stat(template_dir, &st) == -1) {
-        snprintf(err, err_size,
-                 "template folder '%s': %s; name the folder with "
-                 "--templates DIR",
-                 template_dir, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, err_size,
-                 "template folder '%s' is not a folder; name the folder "
-                 "with --templates DIR",
-                 template_dir);
-        return -1;
-    }
-    return 0;
+    if (stat(template_dir, &st) == -1)
+        problem = strerror(errno);
+    else if (!S_ISDIR(st.st_mode))
+        problem = strerror(ENOTDIR);
+    if (problem == NULL)
+        return 0;
+    snprintf(err, err_size,
+             "template folder '%s': %s; name the folder with --templates DIR",
+             template_dir, problem);
+    return -1;
 }
 
 static unsigned long

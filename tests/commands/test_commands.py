@@ -140,7 +140,7 @@ class CommandTest(unittest.TestCase):
                 ("/nonexistent", "template folder '/nonexistent': No such "
                                  "file or directory; name the folder with "
                                  "--templates DIR"),
-                (EXAMPLE, f"template folder '{EXAMPLE}' is not a folder; "
+                (EXAMPLE, f"template folder '{EXAMPLE}': Not a directory; "
                           "name the folder with --templates DIR"),
                 (os.path.join(self.dir, "empty"),
                  "empty/autoconfig.xml: cannot open"),
