@@ -95,10 +95,18 @@ main(int argc, char **argv)
                 THREADS_MAX);
         return 1;
     }
-    busy_us = argc == 5 ? atol(argv[4]) : 0;
-    if (busy_us < 0 || busy_us > 1000000) {
-        fprintf(stderr, "null_responder: BUSY_US must be 0 to 1000000\n");
-        return 1;
+    if (argc == 5) {
+        char *end;
+
+        busy_us = strtol(argv[4], &end, 10);
+        if (end == argv[4] || *end != '\0' || busy_us < 0 ||
+            busy_us > 1000000) {
+            fprintf(stderr,
+                    "null_responder: invalid BUSY_US '%s': expected a "
+                    "number of microseconds from 0 to 1000000\n",
+                    argv[4]);
+            return 1;
+        }
     }
 
     FCGX_Init();
