@@ -329,10 +329,10 @@ parse_body(struct http_request *req, struct pox_request *pox)
 }
 
 /*
- * XXX: at one connection a POST costs 40 to 49 µs of CPU per request
- * behind nginx, above the 30 µs target. Its parse, parser free and
- * rendering (about 7 µs on cold caches) delay the response, and the
- * kernel charges the wake-ups that follow to this process. See "One
+ * XXX: at one connection behind nginx a POST was measured at 40 to 49 µs
+ * of CPU per request, above the 30 µs target. Its parse, parser free and
+ * rendering (an estimated 7 µs on cold caches) delay the response, and
+ * the kernel charges the wake-ups that follow to this process. See "One
  * connection" in docs/benchmarks.md.
  */
 static void
