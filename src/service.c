@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define TEMPLATE_DIR_SHOWN 256 /* bytes of the path that an error shows */
+
 /*
  * Checks that template_dir is a folder. Without --templates, a binary run
  * from its build tree looks for the installed folder, so the message names
@@ -25,9 +27,11 @@ check_template_dir(const char *template_dir, char *err, size_t err_size)
         problem = strerror(ENOTDIR);
     if (problem == NULL)
         return 0;
+    /* A long path is cut, so that the reason and the hint fit in err. */
     snprintf(err, err_size,
-             "template folder '%s': %s; name the folder with --templates DIR",
-             template_dir, problem);
+             "template folder '%.*s%s': %s; --templates DIR sets the folder",
+             TEMPLATE_DIR_SHOWN, template_dir,
+             strlen(template_dir) > TEMPLATE_DIR_SHOWN ? "..." : "", problem);
     return -1;
 }
 

@@ -107,7 +107,7 @@ class CommandTest(unittest.TestCase):
                       "from 1 to 65535"),
             (["--templates", "/nonexistent", EXAMPLE],
              "template folder '/nonexistent': No such file or directory; "
-             "name the folder with --templates DIR"),
+             "--templates DIR sets the folder"),
             ([EXAMPLE], "standard input is not a listening socket"),
         ]:
             with self.subTest(args=args):
@@ -138,10 +138,13 @@ class CommandTest(unittest.TestCase):
             out.write("<a>{{#servers}}</a>\n")
         for templates, message in [
                 ("/nonexistent", "template folder '/nonexistent': No such "
-                                 "file or directory; name the folder with "
-                                 "--templates DIR"),
+                                 "file or directory; --templates DIR sets "
+                                 "the folder"),
                 (EXAMPLE, f"template folder '{EXAMPLE}': Not a directory; "
-                          "name the folder with --templates DIR"),
+                          "--templates DIR sets the folder"),
+                ("a" * 5000, "template folder '" + "a" * 256 + "...': File "
+                             "name too long; --templates DIR sets the "
+                             "folder"),
                 (os.path.join(self.dir, "empty"),
                  "empty/autoconfig.xml: cannot open"),
                 (broken, "autodiscover.xml")]:
