@@ -5,8 +5,9 @@
  * templates contain. An Error document may only carry a known error code,
  * a plain-text message and a known response schema, so that nothing of
  * the request is copied into it. Any other response must not contain the
- * raw body when the body contains '<'. Every input runs twice, the second
- * time with one allocation failing.
+ * raw body when the body contains '<'. Every input runs three times:
+ * with a new parser, with the parser kept from earlier inputs (the two
+ * responses must match), and with that parser and one allocation failing.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include <expat.h>
 
+#include "autodiscover.h"
 #include "harness.h"
 #include "memory.h"
 
@@ -229,13 +231,22 @@ contains(const char *haystack, size_t haystack_len, const uint8_t *needle,
     return 0;
 }
 
+/* The result of one request, to compare a kept parser with a new one. */
+struct outcome {
+    int status;
+    char error_code[TEXT_MAX]; /* empty unless an Error document came */
+    char *body;                /* NULL for an Error document */
+};
+
 /*
- * Posts the body once, with allocation fail_at failing when it is not 0,
- * checks the response and returns the number of allocations http_handle
- * made.
+ * Posts the body once through parser (NULL for a new parser), with
+ * allocation fail_at failing when it is not 0, checks the response and
+ * returns the number of allocations http_handle made. Fills out unless it
+ * is NULL.
  */
 static long
-post(const uint8_t *data, size_t size, long fail_at, int sticky)
+post(const uint8_t *data, size_t size, struct autodiscover_parser *parser,
+     long fail_at, int sticky, struct outcome *out)
 {
     struct http_request req;
     struct harness_body body = {data, size, 0, 0, 0};
@@ -253,12 +264,14 @@ post(const uint8_t *data, size_t size, long fail_at, int sticky)
     req.target = "/autodiscover/autodiscover.xml";
     req.host = "autodiscover.example.com";
     req.content_length = content_length;
+    req.parser = parser;
 
     harness_failure_resume(&failure);
     http_handle(harness_service(), &req);
     harness_failure_pause(&failure);
 
     harness_check_response(&req, fail_at != 0);
+    memset(&walk, 0, sizeof(walk));
     if (req.status == 200) {
         walk_response(&response, &walk);
         if (walk.has_error)
@@ -268,8 +281,36 @@ post(const uint8_t *data, size_t size, long fail_at, int sticky)
             harness_fail("response contains the raw request body:\n%s",
                          response.data);
     }
+    if (out != NULL) {
+        out->status = req.status;
+        memcpy(out->error_code, walk.error_code, sizeof(out->error_code));
+        out->body = NULL;
+        if (!walk.has_error) {
+            out->body = malloc(response.len + 1);
+            if (out->body == NULL)
+                harness_fail("out of memory");
+            memcpy(out->body, response.data, response.len);
+            out->body[response.len] = '\0';
+        }
+    }
     buffer_release(&response);
     return failure.used;
+}
+
+/* Error documents differ in time only, so only their codes are compared. */
+static void
+check_same_outcome(const struct outcome *fresh, const struct outcome *reused)
+{
+    if (fresh->status != reused->status ||
+        strcmp(fresh->error_code, reused->error_code) != 0)
+        harness_fail("a kept parser returned %d '%s', a new one %d '%s'",
+                     reused->status, reused->error_code, fresh->status,
+                     fresh->error_code);
+    if ((fresh->body == NULL) != (reused->body == NULL) ||
+        (fresh->body != NULL && strcmp(fresh->body, reused->body) != 0))
+        harness_fail("a kept parser returned:\n%s\na new one:\n%s",
+                     reused->body != NULL ? reused->body : "(error document)",
+                     fresh->body != NULL ? fresh->body : "(error document)");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -277,20 +318,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    /* Kept across inputs, as a worker thread keeps it across requests. */
+    static struct autodiscover_parser *kept_parser;
+    struct outcome fresh, reused;
     long count, fail_at;
     int sticky;
 
     harness_service();
+    if (kept_parser == NULL) {
+        kept_parser = autodiscover_parser_new();
+        if (kept_parser == NULL)
+            harness_fail("autodiscover_parser_new failed");
+    }
     if (known_count == 0) {
         collect_names("autodiscover.xml");
         collect_names("mobilesync.xml");
         collect_names("autodiscover-error.xml");
     }
 
-    count = post(data, size, 0, 0);
+    count = post(data, size, NULL, 0, 0, &fresh);
+    post(data, size, kept_parser, 0, 0, &reused);
+    check_same_outcome(&fresh, &reused);
+    free(fresh.body);
+    free(reused.body);
     if (count > 0) {
         fail_at = harness_pick_failure(data, size, count, &sticky);
-        post(data, size, fail_at, sticky);
+        post(data, size, kept_parser, fail_at, sticky, NULL);
     }
     return 0;
 }

@@ -20,6 +20,15 @@
 #define POX_VALUE_MAX 512
 #define READ_CHUNK 4096
 
+/*
+ * A parser is kept for the next request only after it parsed a body of
+ * at most KEEP_BODY_MAX bytes, nested at most KEEP_DEPTH_MAX deep,
+ * without an error. Expat keeps the memory a document made it allocate,
+ * so a hostile body must not leave that much behind in every thread.
+ */
+#define KEEP_BODY_MAX 4096
+#define KEEP_DEPTH_MAX 16
+
 /* Error codes of MS-OXDSCLI 2.2.4.1.1.3. */
 #define POX_NOT_FOUND 500
 #define POX_INVALID_REQUEST 600
@@ -38,6 +47,8 @@ struct pox_value {
 struct pox_request {
     XML_Parser parser;
     int depth;
+    int deepest;
+    size_t body_len;
     int root_ok;    /* the root element is Autodiscover */
     int request_ok; /* inside Autodiscover/Request */
     int rejected;   /* a DOCTYPE or an entity declaration was seen */
@@ -64,6 +75,8 @@ on_start(void *data, const XML_Char *name, const XML_Char **attributes)
 
     (void)attributes;
     pox->depth++;
+    if (pox->depth > pox->deepest)
+        pox->deepest = pox->depth;
     if (pox->depth == 1)
         pox->root_ok = strcasecmp(local, "Autodiscover") == 0;
     else if (pox->depth == 2 && pox->root_ok)
@@ -319,6 +332,7 @@ parse_body(struct http_request *req, struct pox_request *pox)
         if (n < 0)
             return -1;
         total += (size_t)n;
+        pox->body_len = total;
         if (total > HTTP_BODY_MAX)
             return 1;
         if (XML_Parse(pox->parser, chunk, (int)n, n == 0) != XML_STATUS_OK)
@@ -326,6 +340,90 @@ parse_body(struct http_request *req, struct pox_request *pox)
                                                                         : -1;
     } while (n > 0);
     return 0;
+}
+
+struct autodiscover_parser {
+    XML_Parser parser;  /* NULL until first use and after a discarded one */
+    unsigned long salt; /* expat's hash salt; 0 lets expat draw one */
+};
+
+struct autodiscover_parser *
+autodiscover_parser_new(void)
+{
+    struct autodiscover_parser *reusable = memory_malloc(sizeof(*reusable));
+    FILE *random;
+
+    if (reusable == NULL)
+        return NULL;
+    reusable->parser = NULL;
+    reusable->salt = 0;
+
+    /*
+     * A reset parser asks the kernel for a new salt at every document
+     * unless it is given one. One secret salt per thread also keeps hash
+     * flooding out, without a system call per request.
+     */
+    random = fopen("/dev/urandom", "rb");
+    if (random != NULL) {
+        if (fread(&reusable->salt, sizeof(reusable->salt), 1, random) != 1)
+            reusable->salt = 0;
+        fclose(random);
+    }
+    return reusable;
+}
+
+void
+autodiscover_parser_free(struct autodiscover_parser *reusable)
+{
+    if (reusable == NULL)
+        return;
+    if (reusable->parser != NULL)
+        XML_ParserFree(reusable->parser);
+    memory_free(reusable);
+}
+
+/*
+ * Returns a parser ready for a new document, with the handlers set: the
+ * kept one after a reset, or a new one. Returns NULL when memory runs out.
+ */
+static XML_Parser
+parser_take(struct autodiscover_parser *reusable, struct pox_request *pox)
+{
+    XML_Parser parser = NULL;
+
+    if (reusable != NULL && reusable->parser != NULL) {
+        parser = reusable->parser;
+        reusable->parser = NULL;
+        if (XML_ParserReset(parser, NULL) != XML_TRUE) {
+            XML_ParserFree(parser);
+            parser = NULL;
+        }
+    }
+    if (parser == NULL)
+        parser = XML_ParserCreate_MM(NULL, &memory_expat_suite, "|");
+    if (parser == NULL)
+        return NULL;
+
+    if (reusable != NULL && reusable->salt != 0)
+        XML_SetHashSalt(parser, reusable->salt);
+    XML_SetUserData(parser, pox);
+    XML_SetElementHandler(parser, on_start, on_end);
+    XML_SetCharacterDataHandler(parser, on_text);
+    XML_SetStartDoctypeDeclHandler(parser, on_doctype);
+    XML_SetEntityDeclHandler(parser, on_entity);
+    return parser;
+}
+
+/* Keeps the parser of a small, plain document that parsed; frees others. */
+static void
+parser_give_back(struct autodiscover_parser *reusable,
+                 const struct pox_request *pox, int rc)
+{
+    if (reusable != NULL && reusable->parser == NULL && rc == 0 &&
+        pox->body_len <= KEEP_BODY_MAX && pox->deepest <= KEEP_DEPTH_MAX)
+        reusable->parser = pox->parser;
+    else
+        XML_ParserFree(pox->parser);
 }
 
 /*
@@ -351,7 +449,7 @@ handle_post(const struct service *svc, struct http_request *req)
         return;
     }
     memset(pox, 0, sizeof(*pox));
-    pox->parser = XML_ParserCreate_MM(NULL, &memory_expat_suite, "|");
+    pox->parser = parser_take(req->parser, pox);
     if (pox->parser == NULL) {
         memory_free(pox);
         answer_pox_error(svc, req, OUTLOOK_2006A, POX_INTERNAL_ERROR,
@@ -359,14 +457,9 @@ handle_post(const struct service *svc, struct http_request *req)
                          "out of memory");
         return;
     }
-    XML_SetUserData(pox->parser, pox);
-    XML_SetElementHandler(pox->parser, on_start, on_end);
-    XML_SetCharacterDataHandler(pox->parser, on_text);
-    XML_SetStartDoctypeDeclHandler(pox->parser, on_doctype);
-    XML_SetEntityDeclHandler(pox->parser, on_entity);
 
     rc = parse_body(req, pox);
-    XML_ParserFree(pox->parser);
+    parser_give_back(req->parser, pox, rc);
     trim_value(&pox->email);
     trim_value(&pox->schema);
     schema = known_schema(&pox->schema);

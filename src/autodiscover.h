@@ -17,6 +17,22 @@ void autodiscover_handle_pox(const struct service *svc,
                              struct http_request *req);
 
 /*
+ * An expat parser that one thread keeps for the request bodies it parses:
+ * resetting a parser costs less than building one for every request. Set
+ * it as the parser of an http_request; a request without one builds its
+ * own parser.
+ */
+struct autodiscover_parser;
+
+/*
+ * Returns a holder whose parser is built at its first use, or NULL when
+ * memory runs out. Free it with autodiscover_parser_free.
+ */
+struct autodiscover_parser *autodiscover_parser_new(void);
+
+void autodiscover_parser_free(struct autodiscover_parser *reusable);
+
+/*
  * Answers the JSON Autodiscover pointer. rest is the path after
  * "/autodiscover/autodiscover.json": empty (address in the Email
  * parameter) or "/v1.0/ADDRESS". Answers AutodiscoverV1 with the URL of

@@ -15,6 +15,8 @@
 #define HTTP_BODY_MAX (64 * 1024) /* the largest request body read */
 #define HTTP_ANSWER_MAX (256 * 1024)
 
+struct autodiscover_parser;
+
 struct http_request {
     /* Filled by the caller. */
     const char *method;
@@ -25,6 +27,8 @@ struct http_request {
     /* Reads up to size body bytes; returns the count, 0 at the end, -1. */
     long (*read_body)(void *handle, char *bytes, size_t size);
     void *body_handle;
+    /* A parser kept between requests, or NULL; see autodiscover.h. */
+    struct autodiscover_parser *parser;
 
     /* Filled by http_handle. */
     char path[HTTP_PATH_MAX]; /* the decoded path of target */

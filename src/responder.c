@@ -18,6 +18,7 @@
 
 #include <fcgiapp.h>
 
+#include "autodiscover.h"
 #include "http.h"
 #include "log.h"
 #include "memory.h"
@@ -211,7 +212,8 @@ drain_input(FCGX_Request *fcgi)
 /* Handles one FastCGI request and logs it. */
 static void
 serve_request(const struct service *svc, FCGX_Request *fcgi,
-              struct buffer *body, struct buffer *line)
+              struct autodiscover_parser *parser, struct buffer *body,
+              struct buffer *line)
 {
     struct http_request req;
     struct timespec start;
@@ -225,6 +227,7 @@ serve_request(const struct service *svc, FCGX_Request *fcgi,
     req.content_length = FCGX_GetParam("CONTENT_LENGTH", fcgi->envp);
     req.read_body = read_fcgi_body;
     req.body_handle = fcgi->in;
+    req.parser = parser;
     req.body = body;
 
     http_handle(svc, &req);
@@ -338,6 +341,7 @@ struct worker {
     unsigned long requests;
     struct pollfd fds[WORKER_CONNECTIONS + 2];
     int slot_of[WORKER_CONNECTIONS + 2]; /* the slot of each polled fd */
+    struct autodiscover_parser *parser;  /* NULL if memory ran out */
     struct buffer body;
     struct buffer line;
 };
@@ -497,7 +501,8 @@ worker_serve(struct worker *worker, struct responder *responder, int slot)
     if (FCGX_Accept_r(fcgi) < 0)
         return;
     generation = generation_hold(responder);
-    serve_request(generation->svc, fcgi, &worker->body, &worker->line);
+    serve_request(generation->svc, fcgi, worker->parser, &worker->body,
+                  &worker->line);
     request_finish(fcgi);
     generation_drop(generation);
     worker->last_used[slot] = ++worker->requests;
@@ -552,6 +557,8 @@ worker_main(void *arg)
     memset(worker, 0, sizeof(*worker));
     for (i = 0; i < WORKER_CONNECTIONS; i++)
         FCGX_InitRequest(&worker->slots[i], responder->config->listen_fd, 0);
+    /* Without a kept parser each POST builds its own. */
+    worker->parser = autodiscover_parser_new();
     buffer_init(&worker->body, HTTP_ANSWER_MAX);
     buffer_init(&worker->line, 4096);
 
@@ -572,6 +579,7 @@ worker_main(void *arg)
 
     for (i = 0; i < WORKER_CONNECTIONS; i++)
         connection_close(&worker->slots[i]);
+    autodiscover_parser_free(worker->parser);
     buffer_release(&worker->body);
     buffer_release(&worker->line);
     memory_free(worker);

@@ -12,6 +12,7 @@
 
 #include <expat.h>
 
+#include "autodiscover.h"
 #include "body_reader.h"
 #include "check.h"
 #include "http.h"
@@ -103,6 +104,8 @@ struct request {
 static struct http_request last_request;
 static struct buffer response_body;
 static struct body_reader reader;
+/* The parser requests keep between them, as a worker thread's; or NULL. */
+static struct autodiscover_parser *kept_parser;
 
 /*
  * Handles request, reading the body at most chunk bytes at a time (0 for
@@ -125,6 +128,7 @@ send_request_chunked(const struct request *request, size_t chunk)
     reader.chunk = chunk;
     last_request.read_body = read_memory;
     last_request.body_handle = &reader;
+    last_request.parser = kept_parser;
     last_request.body = &response_body;
     http_handle(&service, &last_request);
     return &last_request;
@@ -1595,6 +1599,64 @@ test_body_limits(void)
     free(body);
 }
 
+/* Returns the number of allocations one request makes. */
+static long
+count_allocations(const struct request *request)
+{
+    long before = memory_allocation_count();
+
+    send_request(request);
+    return memory_allocation_count() - before;
+}
+
+/*
+ * A kept parser is reset for the next request after a small document that
+ * parsed, and built anew after anything else. Building one shows as more
+ * allocations than resetting one.
+ */
+static void
+test_kept_parser(void)
+{
+    static const char *const discarding[] = {
+        "<Autodiscover><Request><x><x><x><x><x><x><x><x><x><x><x><x><x><x>"
+        "<x></x></x></x></x></x></x></x></x></x></x></x></x></x></x></x>"
+        "</Request></Autodiscover>",
+        "<Autodiscover><Request></Autodiscover>",
+        "<a:Autodiscover/>",
+        EXTERNAL_ENTITY,
+    };
+    struct request request = POX(OUTLOOK("alice@example.com"));
+    char *padded = padded_request(4097);
+    long built;
+    size_t i;
+
+    check_case("kept parser: the first request builds it");
+    send_request(&request);
+    built = count_allocations(&request);
+    kept_parser = autodiscover_parser_new();
+    CHECK_INT(count_allocations(&request), built);
+
+    check_case("kept parser: the next request resets it");
+    CHECK(count_allocations(&request) < built);
+    CHECK_STR(last_request.domain, "example.com");
+    CHECK_INT(xml_load(response_body.data, response_body.len), 0);
+    CHECK_STR(xml_get(PROTOCOL "LoginName"), "alice@example.com");
+
+    for (i = 0; i <= sizeof(discarding) / sizeof(discarding[0]); i++) {
+        struct request bad = POX(NULL);
+
+        bad.body = i < sizeof(discarding) / sizeof(discarding[0])
+                       ? discarding[i]
+                       : padded;
+        check_case("kept parser: built anew after discarding body %zu", i);
+        send_request(&bad);
+        CHECK_INT(count_allocations(&request), built);
+        CHECK_INT(xml_load(response_body.data, response_body.len), 0);
+        CHECK_STR(xml_get(PROTOCOL "LoginName"), "alice@example.com");
+    }
+    free(padded);
+}
+
 static double
 elapsed_seconds(const struct timespec *start)
 {
@@ -1815,6 +1877,17 @@ main(void)
     test_body_limits();
     test_pox_details();
     test_log_fields();
+
+    /* Every POST case again through one kept parser, in order. */
+    test_kept_parser();
+    run_cases("POX, kept parser", pox_cases,
+              sizeof(pox_cases) / sizeof(pox_cases[0]));
+    run_cases("injection, kept parser", injection_cases,
+              sizeof(injection_cases) / sizeof(injection_cases[0]));
+    test_request_files();
+    test_body_limits();
+    test_pox_details();
+    autodiscover_parser_free(kept_parser);
 
     buffer_release(&response_body);
     service_release(&service);
