@@ -5,6 +5,8 @@
 
 #include <idn2.h>
 
+#include "utf8.h"
+
 /* The longest UTF-8 domain converted; its A-label form must still fit. */
 #define UNICODE_DOMAIN_MAX 1024
 
@@ -17,41 +19,18 @@ is_atext(unsigned char c)
     return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
 }
 
-/* Returns the length of the UTF-8 sequence at s (non-ASCII only), or 0. */
+/*
+ * Returns the length of the UTF-8 sequence at s (non-ASCII only), or 0 for
+ * one that is not well-formed or is U+FFFE or U+FFFF, which XML 1.0
+ * documents cannot contain.
+ */
 static size_t
 utf8_sequence_length(const unsigned char *s, size_t left)
 {
-    size_t n, i;
-    unsigned int cp;
+    unsigned long code;
+    size_t len = utf8_decode(s, left, &code);
 
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        n = 2;
-        cp = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        n = 3;
-        cp = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        n = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (left < n)
-        return 0;
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    /*
-     * Overlong forms, surrogates, code points past U+10FFFF, and U+FFFE
-     * and U+FFFF, which XML 1.0 documents cannot contain.
-     */
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp == 0xfffe ||
-        cp == 0xffff)
-        return 0;
-    return n;
+    return len == 0 || code == 0xfffe || code == 0xffff ? 0 : len;
 }
 
 static int

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 #define LOG_LINE_MAX 2048
 
 static int verbose_enabled;
@@ -39,28 +41,58 @@ escape_byte(unsigned char byte, char *out)
     out[3] = hex[byte & 15];
 }
 
+/*
+ * Returns nonzero for a character that could forge or hide text in a
+ * terminal or log viewer: a C0 or C1 control, DEL, a line or paragraph
+ * separator, or a bidirectional formatting character (Unicode's Bidi_Control
+ * property).
+ */
 static int
-is_control(unsigned char byte)
+is_hiding(unsigned long code)
 {
-    return byte < 0x20 || byte == 0x7f;
+    return code < 0x20 || (code >= 0x7f && code < 0xa0) || code == 0x061c ||
+           code == 0x200e || code == 0x200f ||
+           (code >= 0x2028 && code <= 0x202e) ||
+           (code >= 0x2066 && code <= 0x2069);
+}
+
+/*
+ * Returns the length of the character at text when a log line may show it
+ * as it is: well-formed UTF-8 that is not is_hiding. Returns 0 for a byte
+ * to write as \xNN. Backslashes stay, as request log lines come here with
+ * their escapes already written.
+ */
+static size_t
+verbatim_length(const unsigned char *text)
+{
+    unsigned long code;
+    size_t len;
+
+    if (text[0] < 0x80)
+        return is_hiding(text[0]) ? 0 : 1;
+    /* A NUL ends the text and cuts a sequence short. */
+    len = utf8_decode(text, 4, &code);
+    return len == 0 || is_hiding(code) ? 0 : len;
 }
 
 size_t
 log_escape_controls(char *out, size_t out_size, const char *text)
 {
+    const unsigned char *next = (const unsigned char *)text;
     size_t len = 0;
 
-    for (; *text != '\0'; text++) {
-        unsigned char c = (unsigned char)*text;
-        size_t need = is_control(c) ? 4 : 1;
+    while (*next != '\0') {
+        size_t verbatim = verbatim_length(next);
+        size_t need = verbatim != 0 ? verbatim : 4;
 
         if (len + need >= out_size)
             break;
-        if (need == 4)
-            escape_byte(c, out + len);
+        if (verbatim != 0)
+            memcpy(out + len, next, verbatim);
         else
-            out[len] = (char)c;
+            escape_byte(*next, out + len);
         len += need;
+        next += verbatim != 0 ? verbatim : 1;
     }
     out[len] = '\0';
     return len;
@@ -148,7 +180,7 @@ log_append_quoted(struct buffer *buf, const char *value, size_t max)
 
         if (i == max)
             return buffer_append(buf, "...'", 4);
-        if (!is_control(c) && c < 0x80 && c != '\'' && c != '\\') {
+        if (c < 0x80 && !is_hiding(c) && c != '\'' && c != '\\') {
             if (buffer_append(buf, value + i, 1) == -1)
                 return -1;
             continue;

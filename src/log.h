@@ -44,8 +44,11 @@ void log_debug(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Copies text into out (out_size > 0 bytes, NUL-terminated, cut to fit
- * before an escape that does not fit) with each control character, a
- * byte below 0x20 or 0x7f, written as \xNN. Returns the length written.
+ * before a character or escape that does not fit), keeping well-formed
+ * UTF-8 as it is. Each byte of these is written as \xNN instead: a C0 or
+ * C1 control, DEL, a line or paragraph separator, a bidirectional
+ * formatting character, a sequence that is not UTF-8. Returns the length
+ * written.
  */
 size_t log_escape_controls(char *out, size_t out_size, const char *text);
 

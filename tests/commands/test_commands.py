@@ -322,6 +322,25 @@ class CommandTest(unittest.TestCase):
                                     result.stderr)
                     self.assertIn(message, result.stderr)
 
+    def test_messages_keep_utf8_and_escape_the_rest(self):
+        # A name is shown as UTF-8 where it is text; C1 controls, bidi
+        # controls and bytes that are not UTF-8 are escaped.
+        name = (b"caf\xc3\xa9 \xc2\x9b[2J \x9b \xe2\x80\xaecod.exe "
+                b"\xe2\x80\xa8 end")
+        folder = os.path.join(os.fsencode(self.dir), name)
+        result = subprocess.run(
+            [os.fsencode(BINARY), b"check", b"--templates", folder,
+             os.fsencode(EXAMPLE)],
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stderr.count(b"\n"), 1, result.stderr)
+        self.assertIn(b"caf\xc3\xa9 \\xc2\\x9b[2J \\x9b "
+                      b"\\xe2\\x80\\xaecod.exe \\xe2\\x80\\xa8 "
+                      b"end': No such file or directory",
+                      result.stderr)
+        for raw in (b"\x9b", b"\xe2\x80\xae", b"\xe2\x80\xa8"):
+            self.assertNotIn(raw, result.stderr)
+
     def test_import_warning_with_newline_in_name(self):
         path = self.write("warn\nforged.xml", (
             '<clientConfig version="1.1"><emailProvider id="example.com">'
