@@ -77,13 +77,19 @@ buffer_append_str(struct buffer *buf, const char *str)
 int
 buffer_printf(struct buffer *buf, const char *format, ...)
 {
+    char text[256];
     va_list ap;
     int n;
 
+    /* Most texts fit here, which spares a second pass over the format. */
     va_start(ap, format);
-    n = vsnprintf(NULL, 0, format, ap);
+    n = vsnprintf(text, sizeof(text), format, ap);
     va_end(ap);
-    if (n < 0 || buffer_reserve(buf, (size_t)n) == -1)
+    if (n < 0)
+        return -1;
+    if ((size_t)n < sizeof(text))
+        return buffer_append(buf, text, (size_t)n);
+    if (buffer_reserve(buf, (size_t)n) == -1)
         return -1;
 
     va_start(ap, format);

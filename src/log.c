@@ -10,6 +10,7 @@
 #include "utf8.h"
 
 #define LOG_LINE_MAX 2048
+#define PREFIX "mailautoconf: "
 
 static int verbose_enabled;
 static int syslog_enabled;
@@ -98,6 +99,33 @@ log_escape_controls(char *out, size_t out_size, const char *text)
     return len;
 }
 
+/*
+ * Writes the current time as "2026-12-04T20:15:00Z " into out and returns
+ * its length, or 0 when it does not fit. Each thread formats a time once
+ * a second and copies it the other times.
+ */
+static size_t
+format_time(char *out, size_t out_size)
+{
+    static _Thread_local time_t formatted_second = -1;
+    static _Thread_local char text[32];
+    static _Thread_local size_t text_len;
+    struct timespec now;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec != formatted_second) {
+        struct tm tm;
+
+        gmtime_r(&now.tv_sec, &tm);
+        text_len = strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+        formatted_second = now.tv_sec;
+    }
+    if (text_len >= out_size)
+        return 0;
+    memcpy(out, text, text_len);
+    return text_len;
+}
+
 static void log_write(int timestamp, const char *format, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
@@ -106,7 +134,6 @@ log_write(int timestamp, const char *format, va_list ap)
 {
     char message[LOG_LINE_MAX], line[LOG_LINE_MAX];
     size_t len = 0;
-    int n;
 
     if (vsnprintf(message, sizeof(message), format, ap) < 0)
         message[0] = '\0';
@@ -116,16 +143,10 @@ log_write(int timestamp, const char *format, va_list ap)
         return;
     }
 
-    if (timestamp) {
-        struct timespec now;
-        struct tm tm;
-
-        clock_gettime(CLOCK_REALTIME, &now);
-        gmtime_r(&now.tv_sec, &tm);
-        len = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ ", &tm);
-    }
-    n = snprintf(line + len, sizeof(line) - len, "mailautoconf: ");
-    len += (size_t)n;
+    if (timestamp)
+        len = format_time(line, sizeof(line));
+    memcpy(line + len, PREFIX, sizeof(PREFIX) - 1);
+    len += sizeof(PREFIX) - 1;
     /* One byte stays free for the newline. */
     len += log_escape_controls(line + len, sizeof(line) - len - 1, message);
     line[len++] = '\n';
