@@ -431,37 +431,78 @@ truthy(struct value value)
     return 1;
 }
 
+/*
+ * Returns the replacement of a byte that a format escapes, or NULL for a
+ * byte written as it is. In JSON, control characters, '<', '>' and '&'
+ * become \u00XX escapes.
+ */
+static const char *
+escape_for(enum template_format format, unsigned char c, char unicode[7])
+{
+    static const char hex[] = "0123456789abcdef";
+
+    if (format == TEMPLATE_XML) {
+        switch (c) {
+        case '&':
+            return "&amp;";
+        case '<':
+            return "&lt;";
+        case '>':
+            return "&gt;";
+        case '"':
+            return "&quot;";
+        case '\'':
+            return "&apos;";
+        default:
+            return NULL;
+        }
+    }
+    if (c == '"')
+        return "\\\"";
+    if (c == '\\')
+        return "\\\\";
+    if (c >= 0x20 && c != '<' && c != '>' && c != '&')
+        return NULL;
+    memcpy(unicode, "\\u00", 4);
+    unicode[4] = hex[c >> 4];
+    unicode[5] = hex[c & 15];
+    unicode[6] = '\0';
+    return unicode;
+}
+
+/* Nonzero for each byte that escape_for replaces, one table a format. */
+static const unsigned char escaped_bytes[2][256] = {
+    [TEMPLATE_XML] = {['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 1},
+    [TEMPLATE_JSON] =
+        {[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
+         [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1,
+         [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1,
+         [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+         [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+         [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1, ['<'] = 1,  ['>'] = 1,
+         ['&'] = 1},
+};
+
 static int
 append_escaped(struct render_state *state, const char *s, size_t len, int upper)
 {
+    const unsigned char *escaped = escaped_bytes[state->tmpl->format];
     struct buffer *out = state->out;
     size_t i, run = 0;
 
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
-        char json_esc[7];
+        const char *esc;
+        char unicode[7];
 
-        if (state->tmpl->format == TEMPLATE_XML) {
-            esc = c == '&'    ? "&amp;"
-                  : c == '<'  ? "&lt;"
-                  : c == '>'  ? "&gt;"
-                  : c == '"'  ? "&quot;"
-                  : c == '\'' ? "&apos;"
-                              : NULL;
-        } else if (c == '"' || c == '\\') {
-            esc = c == '"' ? "\\\"" : "\\\\";
-        } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-            snprintf(json_esc, sizeof(json_esc), "\\u%04x", c);
-            esc = json_esc;
-        }
-        if (esc == NULL && !(upper && c >= 'a' && c <= 'z')) {
+        if (!escaped[c] && !(upper && c >= 'a' && c <= 'z')) {
             run++;
             continue;
         }
         if (buffer_append(out, s + i - run, run) == -1)
             return -1;
         run = 0;
+        esc = escape_for(state->tmpl->format, c, unicode);
         if (esc != NULL) {
             if (buffer_append_str(out, esc) == -1)
                 return -1;
@@ -516,11 +557,29 @@ append_expanded(struct render_state *state, const char *s, size_t len,
     return append_escaped(state, s + start, len - start, upper);
 }
 
+/* Appends a number in decimal, as printf's %lld would, without its cost. */
+static int
+append_integer(struct buffer *out, json_int_t number)
+{
+    char digits[24];
+    size_t start = sizeof(digits);
+    /* The magnitude as unsigned, where even the minimum's fits. */
+    unsigned long long left = number < 0 ? 0ULL - (unsigned long long)number
+                                         : (unsigned long long)number;
+
+    do {
+        digits[--start] = (char)('0' + left % 10);
+        left /= 10;
+    } while (left != 0);
+    if (number < 0)
+        digits[--start] = '-';
+    return buffer_append(out, digits + start, sizeof(digits) - start);
+}
+
 static int
 append_value(struct render_state *state, const struct node *node)
 {
     struct value value = lookup(state, node->text);
-    char number[32];
 
     if (node->filter == FILTER_ONOFF)
         return buffer_append_str(state->out, truthy(value) ? "on" : "off");
@@ -534,11 +593,8 @@ append_value(struct render_state *state, const struct node *node)
         return append_expanded(state, json_string_value(value.json),
                                json_string_length(value.json),
                                node->filter == FILTER_UPPER);
-    if (json_is_integer(value.json)) {
-        snprintf(number, sizeof(number), "%" JSON_INTEGER_FORMAT,
-                 json_integer_value(value.json));
-        return buffer_append_str(state->out, number);
-    }
+    if (json_is_integer(value.json))
+        return append_integer(state->out, json_integer_value(value.json));
     if (json_is_boolean(value.json))
         return buffer_append_str(state->out,
                                  json_is_true(value.json) ? "true" : "false");

@@ -168,6 +168,11 @@ static const struct render_case render_cases[] = {
      NULL, NULL, NULL, "Example|Example"},
     {"integer value", XML, "{{port}}", "{'port':993}", NULL, NULL, NULL, "993"},
     {"negative integer", XML, "{{n}}", "{'n':-5}", NULL, NULL, NULL, "-5"},
+    {"zero", XML, "{{n}}", "{'n':0}", NULL, NULL, NULL, "0"},
+    {"largest integer", XML, "{{n}}", "{'n':9223372036854775807}", NULL, NULL,
+     NULL, "9223372036854775807"},
+    {"smallest integer", XML, "{{n}}", "{'n':-9223372036854775808}", NULL, NULL,
+     NULL, "-9223372036854775808"},
     {"boolean values", XML, "{{t}} {{f}}", "{'t':true,'f':false}", NULL, NULL,
      NULL, "true false"},
     {"missing value", XML, "[{{nothing}}]", "{}", NULL, NULL, NULL, "[]"},
@@ -397,6 +402,92 @@ test_render(void)
     buffer_release(&out);
 }
 
+/* The escape each format writes for an ASCII byte, or NULL for none. */
+static const char *
+expected_escape(enum template_format format, unsigned char c, char *unicode)
+{
+    static const char *const xml[][2] = {{"&", "&amp;"},
+                                         {"<", "&lt;"},
+                                         {">", "&gt;"},
+                                         {"\"", "&quot;"},
+                                         {"'", "&apos;"}};
+    size_t i;
+
+    if (format == TEMPLATE_XML) {
+        for (i = 0; i < sizeof(xml) / sizeof(xml[0]); i++) {
+            if (c == (unsigned char)xml[i][0][0])
+                return xml[i][1];
+        }
+        return NULL;
+    }
+    if (c == '"')
+        return "\\\"";
+    if (c == '\\')
+        return "\\\\";
+    if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+        sprintf(unicode, "\\u%04x", c);
+        return unicode;
+    }
+    return NULL;
+}
+
+/*
+ * Renders every ASCII byte but NUL between two letters in each format,
+ * upper-cased too, and compares it with the escape it needs.
+ */
+static void
+test_escape_every_byte(void)
+{
+    struct template *tmpl[2][2];
+    struct buffer out;
+    enum template_format format;
+    unsigned int c;
+    int upper;
+
+    buffer_init(&out, 4096);
+    for (format = TEMPLATE_XML; format <= TEMPLATE_JSON; format++) {
+        for (upper = 0; upper <= 1; upper++) {
+            const char *text = upper ? "{{v|upper}}" : "{{v}}";
+            char err[256];
+
+            if (template_parse("t", text, strlen(text), format,
+                               &tmpl[format][upper], err, sizeof(err)) == -1) {
+                fprintf(stderr, "test template is invalid: %s\n", err);
+                exit(2);
+            }
+        }
+    }
+    for (c = 1; c < 0x80; c++) {
+        for (format = TEMPLATE_XML; format <= TEMPLATE_JSON; format++) {
+            for (upper = 0; upper <= 1; upper++) {
+                char value[4] = {'a', (char)c, 'b', '\0'};
+                struct template_var var = {"v", value, TEMPLATE_VERBATIM};
+                struct template_context ctx = {NULL, &var, 1, NULL, NULL, NULL};
+                char unicode[8], expected[16], one[2] = {(char)c, '\0'};
+                const char *esc =
+                    expected_escape(format, (unsigned char)c, unicode);
+
+                if (esc == NULL && upper && c >= 'a' && c <= 'z')
+                    one[0] = (char)(c - 'a' + 'A');
+                snprintf(expected, sizeof(expected), upper ? "A%sB" : "a%sb",
+                         esc != NULL ? esc : one);
+                check_case("escape byte 0x%02x, %s%s", c,
+                           format == TEMPLATE_XML ? "XML" : "JSON",
+                           upper ? ", upper" : "");
+                buffer_clear(&out);
+                if (CHECK_INT(template_render(tmpl[format][upper], &ctx, &out),
+                              0))
+                    CHECK_STR(out.data, expected);
+            }
+        }
+    }
+    for (format = TEMPLATE_XML; format <= TEMPLATE_JSON; format++) {
+        template_free(tmpl[format][0]);
+        template_free(tmpl[format][1]);
+    }
+    buffer_release(&out);
+}
+
 /* Renders text with a buffer limit of max bytes; returns the result. */
 static int
 render_limited(const char *text, size_t max, struct buffer *out)
@@ -514,6 +605,7 @@ main(void)
     memory_init();
     test_parse_errors();
     test_render();
+    test_escape_every_byte();
     test_render_limits();
     test_load();
     return check_summary("test_template");
