@@ -427,10 +427,10 @@ parser_give_back(struct autodiscover_parser *reusable,
 }
 
 /*
- * XXX: at one connection behind nginx a POST was measured at 40 to 49 µs
- * of CPU per request, above the 30 µs target. Its parse, parser free and
- * rendering (an estimated 7 µs on cold caches) delay the response, and
- * the kernel charges the wake-ups that follow to this process. See "One
+ * XXX: at one connection behind nginx a POST was measured at 34 to 36 µs
+ * of CPU per request, above the 30 µs target. Its parse and rendering
+ * (about 7.5 µs on cold caches, measured) delay the response, and the
+ * kernel charges the wake-ups that follow to this process. See "One
  * connection" in docs/benchmarks.md.
  */
 static void
