@@ -4,6 +4,7 @@ keep-alive connections and the request log."""
 import concurrent.futures
 import json
 import os
+import shutil
 import sys
 import tempfile
 import unittest
@@ -264,6 +265,7 @@ class SigningTest(unittest.TestCase):
         import plistlib
         import subprocess
         work = tempfile.mkdtemp(prefix="mailautoconf-profile-")
+        self.addCleanup(shutil.rmtree, work, ignore_errors=True)
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
              "-days", "2", "-subj", "/CN=profiles.example.com",
@@ -330,6 +332,7 @@ class AliasProfileTest(unittest.TestCase):
     def test_alias_profile_uses_main_domain(self):
         import plistlib
         work = tempfile.mkdtemp(prefix="mailautoconf-alias-")
+        self.addCleanup(shutil.rmtree, work, ignore_errors=True)
         with open(harness.EXAMPLE) as example:
             provider = json.load(example)
         provider["providers"][1]["aliases"] = {"example.info":
