@@ -32,7 +32,8 @@ struct node {
 struct template
 {
     enum template_format format;
-    char *source; /* owns the bytes that nodes point into */
+    unsigned char escaped[256]; /* nonzero for each byte escape_for replaces */
+    char *source;               /* owns the bytes that nodes point into */
     struct node *nodes;
     size_t count;
 };
@@ -52,6 +53,45 @@ struct render_state {
     unsigned long steps;
     struct buffer *out;
 };
+
+/*
+ * Returns the replacement of a byte that a format escapes, or NULL for a
+ * byte written as it is. In JSON, control characters, '<', '>' and '&'
+ * become \u00XX escapes.
+ */
+static const char *
+escape_for(enum template_format format, unsigned char c, char unicode[7])
+{
+    static const char hex[] = "0123456789abcdef";
+
+    if (format == TEMPLATE_XML) {
+        switch (c) {
+        case '&':
+            return "&amp;";
+        case '<':
+            return "&lt;";
+        case '>':
+            return "&gt;";
+        case '"':
+            return "&quot;";
+        case '\'':
+            return "&apos;";
+        default:
+            return NULL;
+        }
+    }
+    if (c == '"')
+        return "\\\"";
+    if (c == '\\')
+        return "\\\\";
+    if (c >= 0x20 && c != '<' && c != '>' && c != '&')
+        return NULL;
+    memcpy(unicode, "\\u00", 4);
+    unicode[4] = hex[c >> 4];
+    unicode[5] = hex[c & 15];
+    unicode[6] = '\0';
+    return unicode;
+}
 
 static int
 line_of(const char *text, const char *at)
@@ -293,6 +333,8 @@ template_parse(const char *name, const char *text, size_t len,
                size_t err_size)
 {
     struct template *tmpl;
+    char unicode[7];
+    unsigned int byte;
 
     if (memchr(text, '\0', len) != NULL) {
         snprintf(err, err_size, "%s: contains a NUL byte", name);
@@ -304,6 +346,9 @@ template_parse(const char *name, const char *text, size_t len,
         return -1;
     }
     tmpl->format = format;
+    for (byte = 0; byte < 256; byte++)
+        tmpl->escaped[byte] =
+            escape_for(format, (unsigned char)byte, unicode) != NULL;
     tmpl->nodes = NULL;
     tmpl->count = 0;
     tmpl->source = memory_malloc(len + 1);
@@ -431,62 +476,10 @@ truthy(struct value value)
     return 1;
 }
 
-/*
- * Returns the replacement of a byte that a format escapes, or NULL for a
- * byte written as it is. In JSON, control characters, '<', '>' and '&'
- * become \u00XX escapes.
- */
-static const char *
-escape_for(enum template_format format, unsigned char c, char unicode[7])
-{
-    static const char hex[] = "0123456789abcdef";
-
-    if (format == TEMPLATE_XML) {
-        switch (c) {
-        case '&':
-            return "&amp;";
-        case '<':
-            return "&lt;";
-        case '>':
-            return "&gt;";
-        case '"':
-            return "&quot;";
-        case '\'':
-            return "&apos;";
-        default:
-            return NULL;
-        }
-    }
-    if (c == '"')
-        return "\\\"";
-    if (c == '\\')
-        return "\\\\";
-    if (c >= 0x20 && c != '<' && c != '>' && c != '&')
-        return NULL;
-    memcpy(unicode, "\\u00", 4);
-    unicode[4] = hex[c >> 4];
-    unicode[5] = hex[c & 15];
-    unicode[6] = '\0';
-    return unicode;
-}
-
-/* Nonzero for each byte that escape_for replaces, one table a format. */
-static const unsigned char escaped_bytes[2][256] = {
-    [TEMPLATE_XML] = {['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 1},
-    [TEMPLATE_JSON] =
-        {[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
-         [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1,
-         [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1,
-         [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
-         [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
-         [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1, ['<'] = 1,  ['>'] = 1,
-         ['&'] = 1},
-};
-
 static int
 append_escaped(struct render_state *state, const char *s, size_t len, int upper)
 {
-    const unsigned char *escaped = escaped_bytes[state->tmpl->format];
+    const unsigned char *escaped = state->tmpl->escaped;
     struct buffer *out = state->out;
     size_t i, run = 0;
 
