@@ -234,7 +234,7 @@ contains(const char *haystack, size_t haystack_len, const uint8_t *needle,
 /* The result of one request, to compare a kept parser with a new one. */
 struct outcome {
     int status;
-    char error_code[TEXT_MAX]; /* empty unless an Error document came */
+    char error_code[TEXT_MAX]; /* empty unless it is an Error document */
     char *body;                /* NULL for an Error document */
 };
 

@@ -359,9 +359,9 @@ autodiscover_parser_new(void)
     reusable->salt = 0;
 
     /*
-     * A reset parser asks the kernel for a new salt at every document
-     * unless it is given one. One secret salt per thread also keeps hash
-     * flooding out, without a system call per request.
+     * A reset parser draws a new salt from the kernel for every document
+     * unless it is given one. One secret salt per thread keeps hash
+     * flooding out as well, without a system call per request.
      */
     random = fopen("/dev/urandom", "rb");
     if (random != NULL) {
@@ -414,7 +414,7 @@ parser_take(struct autodiscover_parser *reusable, struct pox_request *pox)
     return parser;
 }
 
-/* Keeps the parser of a small, plain document that parsed; frees others. */
+/* Keeps the parser of a small, plain document that parsed, or frees it. */
 static void
 parser_give_back(struct autodiscover_parser *reusable,
                  const struct pox_request *pox, int rc)

@@ -27,7 +27,7 @@ struct http_request {
     /* Reads up to size body bytes; returns the count, 0 at the end, -1. */
     long (*read_body)(void *handle, char *bytes, size_t size);
     void *body_handle;
-    /* A parser kept between requests, or NULL; see autodiscover.h. */
+    /* A parser kept between requests (see autodiscover.h), or NULL. */
     struct autodiscover_parser *parser;
 
     /* Filled by http_handle. */

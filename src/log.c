@@ -49,7 +49,7 @@ escape_byte(unsigned char byte, char *out)
  * property).
  */
 static int
-is_hiding(unsigned long code)
+may_hide_text(unsigned long code)
 {
     return code < 0x20 || (code >= 0x7f && code < 0xa0) || code == 0x061c ||
            code == 0x200e || code == 0x200f ||
@@ -59,7 +59,7 @@ is_hiding(unsigned long code)
 
 /*
  * Returns the length of the character at text when a log line may show it
- * as it is: well-formed UTF-8 that is not is_hiding. Returns 0 for a byte
+ * as it is: well-formed UTF-8 that is not may_hide_text. Returns 0 for a byte
  * to write as \xNN. Backslashes stay, as request log lines come here with
  * their escapes already written.
  */
@@ -70,10 +70,10 @@ verbatim_length(const unsigned char *text)
     size_t len;
 
     if (text[0] < 0x80)
-        return is_hiding(text[0]) ? 0 : 1;
+        return may_hide_text(text[0]) ? 0 : 1;
     /* A NUL ends the text and cuts a sequence short. */
     len = utf8_decode(text, 4, &code);
-    return len == 0 || is_hiding(code) ? 0 : len;
+    return len == 0 || may_hide_text(code) ? 0 : len;
 }
 
 size_t
@@ -201,7 +201,7 @@ log_append_quoted(struct buffer *buf, const char *value, size_t max)
 
         if (i == max)
             return buffer_append(buf, "...'", 4);
-        if (c < 0x80 && !is_hiding(c) && c != '\'' && c != '\\') {
+        if (c < 0x80 && !may_hide_text(c) && c != '\'' && c != '\\') {
             if (buffer_append(buf, value + i, 1) == -1)
                 return -1;
             continue;

@@ -556,7 +556,7 @@ append_integer(struct buffer *out, json_int_t number)
 {
     char digits[24];
     size_t start = sizeof(digits);
-    /* The magnitude as unsigned, where even the minimum's fits. */
+    /* Unsigned, so that the magnitude of the minimum fits too. */
     unsigned long long left = number < 0 ? 0ULL - (unsigned long long)number
                                          : (unsigned long long)number;
 

@@ -322,8 +322,8 @@ class CommandTest(unittest.TestCase):
                                     result.stderr)
                     self.assertIn(message, result.stderr)
 
-    def test_messages_keep_utf8_and_escape_the_rest(self):
-        # A name is shown as UTF-8 where it is text; C1 controls, bidi
+    def test_messages_escape_hiding_bytes(self):
+        # A name is shown as UTF-8 where it is text. C1 controls, bidi
         # controls and bytes that are not UTF-8 are escaped.
         name = (b"caf\xc3\xa9 \xc2\x9b[2J \x9b \xe2\x80\xaecod.exe "
                 b"\xe2\x80\xa8 end")

@@ -104,7 +104,7 @@ struct request {
 static struct http_request last_request;
 static struct buffer response_body;
 static struct body_reader reader;
-/* The parser requests keep between them, as a worker thread's; or NULL. */
+/* The parser that requests share, as in a worker thread, or NULL. */
 static struct autodiscover_parser *kept_parser;
 
 /*

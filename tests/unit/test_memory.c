@@ -313,7 +313,10 @@ test_http(const struct service *svc, const struct http_operation *op,
         check_case("%s%s, allocation %ld fails%s", op->name,
                    reuse ? " into a used buffer" : "", n,
                    sticky ? " and all after it" : "");
-        /* A failure discards the kept parser; this keeps one again. */
+        /*
+         * A failure discards the kept parser, so a request without
+         * failures keeps a new one first.
+         */
         if (reuse) {
             handle(svc, op, parser, &body, &actual);
             free(actual.body);
