@@ -427,11 +427,12 @@ parser_give_back(struct autodiscover_parser *reusable,
 }
 
 /*
- * XXX: at one connection behind nginx a POST was measured at 34 to 36 µs
- * of CPU per request, above the 30 µs target. Its parse and rendering
- * (about 7.5 µs on cold caches, measured) delay the response, and the
- * kernel charges the wake-ups that follow to this process. See "One
- * connection" in docs/benchmarks.md.
+ * XXX: at one connection behind nginx a POST cost 34 to 36 µs of CPU per
+ * request on a 2-vCPU AMD EPYC virtual machine, above the 30 µs target
+ * (16 to 18 µs on an Intel Xeon one). Its parse and rendering (about
+ * 7.5 µs on cold caches there) delay the response, and the kernel charges
+ * the wake-ups that follow to this process. See "One connection" in
+ * docs/benchmarks.md.
  */
 static void
 handle_post(const struct service *svc, struct http_request *req)
