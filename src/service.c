@@ -35,6 +35,25 @@ check_template_dir(const char *template_dir, char *err, size_t err_size)
     return -1;
 }
 
+/*
+ * Appends the --templates hint to the error of a template file that does
+ * not exist, because an existing but wrong folder is the likely cause.
+ */
+static void
+hint_missing_template(const char *template_dir, const char *file, char *err,
+                      size_t err_size)
+{
+    char path[4096];
+    size_t length = strlen(err);
+
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", template_dir, file) >=
+            sizeof(path) ||
+        access(path, F_OK) == 0 || errno != ENOENT)
+        return;
+    snprintf(err + length, err_size - length,
+             "; --templates DIR sets the folder");
+}
+
 static unsigned long
 hash_host_name(void)
 {
@@ -73,8 +92,11 @@ service_load(struct service *svc, const char *provider_path,
         goto fail;
     for (i = 0; i < sizeof(templates) / sizeof(templates[0]); i++) {
         if (template_load(template_dir, templates[i].file, templates[i].slot,
-                          err, err_size) == -1)
+                          err, err_size) == -1) {
+            hint_missing_template(template_dir, templates[i].file, err,
+                                  err_size);
             goto fail;
+        }
     }
     if (provider_load(provider_path, &svc->providers, err, err_size) == -1)
         goto fail;

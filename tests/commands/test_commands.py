@@ -146,8 +146,9 @@ class CommandTest(unittest.TestCase):
                              "name too long; --templates DIR sets the "
                              "folder"),
                 (os.path.join(self.dir, "empty"),
-                 "empty/autoconfig.xml: cannot open"),
-                (broken, "autodiscover.xml")]:
+                 "empty/autoconfig.xml: cannot open: No such file or "
+                 "directory; --templates DIR sets the folder"),
+                (broken, "autodiscover.xml:1: unclosed section")]:
             with self.subTest(templates=templates):
                 result = run("check", "--templates", templates, EXAMPLE)
                 self.assertEqual(result.returncode, 1)
