@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -111,6 +112,13 @@ listen_tcp(const char *address, char *err, size_t err_size)
     }
     memcpy(host, address, (size_t)(end - address));
     host[end - address] = '\0';
+    /* getaddrinfo takes 99999 as 34463, the port modulo 65536. */
+    if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
+        atoi(port) < 1 || atoi(port) > 65535) {
+        snprintf(err, err_size,
+                 "'%s': the port must be a number from 1 to 65535", given);
+        return -1;
+    }
 
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;

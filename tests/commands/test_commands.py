@@ -109,6 +109,12 @@ class CommandTest(unittest.TestCase):
              "template folder '/nonexistent': No such file or directory; "
              "--templates DIR sets the folder"),
             ([EXAMPLE], "standard input is not a listening socket"),
+            (["--listen", "127.0.0.1:99999", EXAMPLE],
+             "'127.0.0.1:99999': the port must be a number from 1 to 65535"),
+            (["--listen", "127.0.0.1:0", EXAMPLE],
+             "'127.0.0.1:0': the port must be a number from 1 to 65535"),
+            (["--listen", "[::1]:80x", EXAMPLE],
+             "'[::1]:80x': the port must be a number from 1 to 65535"),
         ]:
             with self.subTest(args=args):
                 result = subprocess.run(
