@@ -319,11 +319,27 @@ import_command(int argc, char **argv)
     return EXIT_SUCCESS;
 }
 
+/*
+ * Returns nonzero when any argument is --help or -h, so that "mailautoconf
+ * check --help" prints the help as "mailautoconf --help" does.
+ */
+static int
+wants_help(int argc, char **argv)
+{
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
     memory_init();
-    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+    if (wants_help(argc, argv)) {
         fputs(usage, stdout);
         fputs(help, stdout);
         return EXIT_SUCCESS;

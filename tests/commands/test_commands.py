@@ -77,6 +77,17 @@ class CommandTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0)
         self.assertRegex(result.stdout, r"^mailautoconf \d+\.\d+\.\d+\n$")
 
+    def test_help_after_command(self):
+        full = run("--help").stdout
+        for args in (("check", "--help"), ("serve", "-h"),
+                     ("dns", "--host", "web.example.net", "--help"),
+                     ("import", "--help")):
+            with self.subTest(args=args):
+                result = run(*args)
+                self.assertEqual(result.returncode, 0)
+                self.assertEqual(result.stdout, full)
+                self.assertEqual(result.stderr, "")
+
     def test_usage_errors_exit_one(self):
         for args, message in [
             ((), "usage:"),
