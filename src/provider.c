@@ -1362,7 +1362,9 @@ load_signing(struct loader *loader, json_t *root, struct provider_set *set)
 static int
 load_root(struct loader *loader, json_t *root, struct provider_set *set)
 {
-    static const char *const keys[] = {"providers", "profile_signing", NULL};
+    /* "$schema" lets editors find docs/provider.schema.json; it is not read. */
+    static const char *const keys[] = {"providers", "profile_signing",
+                                       "$schema", NULL};
     char path[PATH_MAX_LEN];
     json_t *providers, *paths;
     size_t i;
@@ -1372,6 +1374,9 @@ load_root(struct loader *loader, json_t *root, struct provider_set *set)
         return fail(loader, "(top level)", "must be an object");
     if (check_keys(loader, "(top level)", root, keys) == -1)
         return -1;
+    if (json_object_get(root, "$schema") != NULL &&
+        !json_is_string(json_object_get(root, "$schema")))
+        return fail(loader, "$schema", "must be a string");
     providers = json_object_get(root, "providers");
     if (providers == NULL)
         return fail(loader, "providers", "missing");

@@ -43,6 +43,8 @@ SMTP = P0 + ["outgoing", 0]
 # (name, path, value, valid)
 CASES = [
     ("example as shipped", None, None, True),
+    ("schema key", ["$schema"], "./provider.schema.json", True),
+    ("schema key not a string", ["$schema"], 1, False),
     ("port missing uses default", IMAP + ["port"], DELETE, True),
     ("port zero", IMAP + ["port"], 0, False),
     ("port too large", IMAP + ["port"], 65536, False),
