@@ -9,6 +9,7 @@
 
 #include "address.h"
 #include "buffer.h"
+#include "file.h"
 #include "log.h"
 #include "memory.h"
 #include "provider.h"
@@ -1040,14 +1041,12 @@ static int
 read_file(const char *path, struct buffer *text, char *err, size_t err_size)
 {
     char chunk[8192];
-    FILE *file = fopen(path, "rb");
+    FILE *file = file_open_regular(path, err, err_size);
     size_t n;
     int rc = 0;
 
-    if (file == NULL) {
-        snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
+    if (file == NULL)
         return -1;
-    }
     buffer_init(text, IMPORT_FILE_MAX);
     while ((n = fread(chunk, 1, sizeof(chunk), file)) > 0 &&
            buffer_append(text, chunk, n) == 0)

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "address.h"
+#include "file.h"
 #include "memory.h"
 #include "url.h"
 
@@ -46,17 +47,33 @@ openssl_error(char *err, size_t err_size, const char *what, const char *file)
     ERR_clear_error();
 }
 
+/* Opens the regular file at path as a BIO, checked by file_open_regular. */
+static BIO *
+open_pem(const char *path, char *err, size_t err_size)
+{
+    FILE *file = file_open_regular(path, err, err_size);
+    BIO *bio;
+
+    if (file == NULL)
+        return NULL;
+    bio = BIO_new_fp(file, BIO_CLOSE);
+    if (bio == NULL) {
+        fclose(file);
+        snprintf(err, err_size, "%s: out of memory", path);
+        ERR_clear_error();
+    }
+    return bio;
+}
+
 static int
 read_chain(const char *path, STACK_OF(X509) * chain, char *err, size_t err_size)
 {
-    BIO *bio = BIO_new_file(path, "r");
+    BIO *bio = open_pem(path, err, err_size);
     X509 *certificate;
     int count = 0;
 
-    if (bio == NULL) {
-        openssl_error(err, err_size, "opening the chain", path);
+    if (bio == NULL)
         return -1;
-    }
     while ((certificate = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
         if (!sk_X509_push(chain, certificate)) {
             X509_free(certificate);
@@ -108,18 +125,19 @@ profile_signer_load(const json_t *signing, struct profile_signer **out,
     }
     memset(signer, 0, sizeof(*signer));
 
-    bio = BIO_new_file(cert_path, "r");
-    if (bio != NULL)
-        signer->certificate = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    bio = open_pem(cert_path, err, err_size);
+    if (bio == NULL)
+        goto fail;
+    signer->certificate = PEM_read_bio_X509(bio, NULL, NULL, NULL);
     BIO_free(bio);
     if (signer->certificate == NULL) {
         openssl_error(err, err_size, "reading the PEM certificate", cert_path);
         goto fail;
     }
-    bio = BIO_new_file(key_path, "r");
-    if (bio != NULL)
-        signer->key =
-            PEM_read_bio_PrivateKey(bio, NULL, refuse_passphrase, NULL);
+    bio = open_pem(key_path, err, err_size);
+    if (bio == NULL)
+        goto fail;
+    signer->key = PEM_read_bio_PrivateKey(bio, NULL, refuse_passphrase, NULL);
     BIO_free(bio);
     if (signer->key == NULL) {
         openssl_error(err, err_size,

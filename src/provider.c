@@ -1,6 +1,5 @@
 #include "provider.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "address.h"
+#include "file.h"
 #include "memory.h"
 #include "url.h"
 
@@ -1445,7 +1445,7 @@ file_size(FILE *file)
 {
     struct stat st;
 
-    if (fstat(fileno(file), &st) == -1 || !S_ISREG(st.st_mode))
+    if (fstat(fileno(file), &st) == -1)
         return 0;
     return (size_t)st.st_size;
 }
@@ -1486,11 +1486,9 @@ provider_load(const char *path, struct provider_set **out, char *err,
     json_t *root;
     FILE *file;
 
-    file = fopen(path, "rb");
-    if (file == NULL) {
-        snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
+    file = file_open_regular(path, err, err_size);
+    if (file == NULL)
         return -1;
-    }
     root = parse_guarded(&loader, file, NULL, file_size(file));
     fclose(file);
     if (root == NULL)

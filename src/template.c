@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "memory.h"
 
 #define TEMPLATE_FILE_MAX (1024 * 1024)
@@ -388,11 +389,9 @@ template_load(const char *dir, const char *file_name, struct template **out,
         return -1;
     }
 
-    file = fopen(path, "rb");
-    if (file == NULL) {
-        snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
+    file = file_open_regular(path, err, err_size);
+    if (file == NULL)
         return -1;
-    }
     text = memory_malloc(TEMPLATE_FILE_MAX + 1);
     if (text == NULL) {
         snprintf(err, err_size, "%s: out of memory", path);

@@ -402,8 +402,79 @@ class CommandTest(unittest.TestCase):
             "signing.json")
         result = run("check", path)
         self.assertEqual(result.returncode, 1)
-        self.assertIn("missing-cert.pem: reading the PEM certificate failed",
-                      result.stderr)
+        self.assertIn("missing-cert.pem: cannot open: No such file or "
+                      "directory", result.stderr)
+
+    # files that are not regular files
+
+    def nonregular_files(self):
+        """Returns (path, error) for a new FIFO, a new folder and /dev/zero."""
+        fifo = os.path.join(self.dir, "fifo")
+        os.mkfifo(fifo)
+        folder = os.path.join(self.dir, "folder")
+        os.mkdir(folder)
+        return [(fifo, fifo + ": not a regular file"),
+                (folder, folder + ": is a directory"),
+                ("/dev/zero", "/dev/zero: not a regular file")]
+
+    def assert_one_error(self, args, message):
+        # A FIFO opened for reading without a writer blocks in open(), so
+        # a hang shows as TimeoutExpired here.
+        result = subprocess.run([BINARY, *args], stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True, timeout=10)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertEqual(result.stdout, "")
+        self.assertEqual(result.stderr, f"mailautoconf: {message}\n")
+
+    def test_check_rejects_nonregular_provider_file(self):
+        for path, message in self.nonregular_files():
+            with self.subTest(path=path):
+                self.assert_one_error(
+                    ["check", "--templates", TEMPLATES, path], message)
+
+    def test_import_rejects_nonregular_ispdb_file(self):
+        for path, message in self.nonregular_files():
+            with self.subTest(path=path):
+                self.assert_one_error(["import", path], message)
+
+    def test_check_rejects_nonregular_template_file(self):
+        templates = os.path.join(self.dir, "templates")
+        shutil.copytree(TEMPLATES, templates)
+        template = os.path.join(templates, "autoconfig.xml")
+        os.remove(template)
+        for path, message in self.nonregular_files():
+            with self.subTest(path=path):
+                os.symlink(path, template)
+                try:
+                    self.assert_one_error(
+                        ["check", "--templates", templates, EXAMPLE],
+                        message.replace(path, template, 1))
+                finally:
+                    os.remove(template)
+
+    def test_check_rejects_nonregular_signing_files(self):
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+             "/CN=profiles.example.com",
+             "-keyout", os.path.join(self.dir, "key.pem"),
+             "-out", os.path.join(self.dir, "cert.pem")],
+            check=True, capture_output=True, timeout=30)
+        signing = {"certificate": "cert.pem", "key": "key.pem",
+                   "chain": "cert.pem"}
+        provider = self.example_with(
+            lambda p: p.__setitem__("profile_signing", signing))
+        result = run("check", provider)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for path, message in self.nonregular_files():
+            for key in ("certificate", "key", "chain"):
+                with self.subTest(path=path, key=key):
+                    provider = self.example_with(
+                        lambda p: p.__setitem__(
+                            "profile_signing", dict(signing, **{key: path})))
+                    self.assert_one_error(
+                        ["check", "--templates", TEMPLATES, provider],
+                        message)
 
     # dns
 
