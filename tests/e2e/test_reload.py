@@ -74,7 +74,14 @@ class ReloadTest(unittest.TestCase):
     def stop(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            self.assertEqual(self.process.wait(timeout=5), 0)
+            try:
+                status = self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                # Leave no process behind when SIGTERM goes unhandled.
+                self.process.kill()
+                self.process.wait()
+                raise
+            self.assertEqual(status, 0)
 
     def read_log(self):
         with open(self.log_path, "rb") as log:
@@ -134,6 +141,23 @@ class ReloadTest(unittest.TestCase):
         self.assertFalse(any(line.startswith("key: forged")
                              for line in lines), lines)
         self.assertNotIn(b"\x1b", self.read_log())
+
+    def test_fifo_provider_fails_reload(self):
+        # Opening a FIFO that has no writer blocks, and a reload blocked
+        # there would leave later signals, SIGTERM too, unhandled.
+        fifo = self.provider + ".fifo"
+        os.mkfifo(fifo)
+        os.replace(fifo, self.provider)
+        self.hup_and_wait(b"reload failed")
+        failed = [line for line in self.read_log().decode().splitlines()
+                  if "reload failed" in line]
+        self.assertEqual(len(failed), 1, failed)
+        self.assertIn(self.provider + ": not a regular file", failed[0])
+        self.assertEqual(self.status_for("a@example.org"), 200)
+        self.hup_and_wait(b"reload failed")
+        self.assertEqual(self.status_for("a@example.org"), 200)
+        self.process.send_signal(signal.SIGTERM)
+        self.assertEqual(self.process.wait(timeout=5), 0)
 
     def test_request_in_hand_keeps_its_configuration(self):
         body = pox_body("alice@example.com")
