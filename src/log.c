@@ -45,8 +45,8 @@ escape_byte(unsigned char byte, char *out)
 /*
  * Returns nonzero for a character that could forge or hide text in a
  * terminal or log viewer: a C0 or C1 control, DEL, a line or paragraph
- * separator, or a bidirectional formatting character (Unicode's Bidi_Control
- * property).
+ * separator, a bidirectional formatting character (Unicode's Bidi_Control
+ * property), or the byte order mark U+FEFF, which shows as nothing.
  */
 static int
 may_hide_text(unsigned long code)
@@ -54,7 +54,7 @@ may_hide_text(unsigned long code)
     return code < 0x20 || (code >= 0x7f && code < 0xa0) || code == 0x061c ||
            code == 0x200e || code == 0x200f ||
            (code >= 0x2028 && code <= 0x202e) ||
-           (code >= 0x2066 && code <= 0x2069);
+           (code >= 0x2066 && code <= 0x2069) || code == 0xfeff;
 }
 
 /*

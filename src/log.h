@@ -47,8 +47,8 @@ void log_debug(const char *format, ...) __attribute__((format(printf, 1, 2)));
  * before a character or escape that does not fit), keeping well-formed
  * UTF-8 as it is. Each byte of these is written as \xNN instead: a C0 or
  * C1 control, DEL, a line or paragraph separator, a bidirectional
- * formatting character, a sequence that is not UTF-8. Returns the length
- * written.
+ * formatting character, the byte order mark, a sequence that is not
+ * UTF-8. Returns the length written.
  */
 size_t log_escape_controls(char *out, size_t out_size, const char *text);
 

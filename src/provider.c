@@ -1478,6 +1478,20 @@ parse_guarded(struct loader *loader, FILE *file, const char *text, size_t len)
     return root;
 }
 
+/*
+ * Skips a UTF-8 byte order mark at the start of file, which some editors
+ * write and RFC 8259 lets parsers ignore, or rewinds to the start.
+ */
+static void
+skip_byte_order_mark(FILE *file)
+{
+    unsigned char start[3];
+
+    if (fread(start, 1, sizeof(start), file) != sizeof(start) ||
+        memcmp(start, "\xef\xbb\xbf", sizeof(start)) != 0)
+        rewind(file);
+}
+
 int
 provider_load(const char *path, struct provider_set **out, char *err,
               size_t err_size)
@@ -1489,6 +1503,7 @@ provider_load(const char *path, struct provider_set **out, char *err,
     file = file_open_regular(path, err, err_size);
     if (file == NULL)
         return -1;
+    skip_byte_order_mark(file);
     root = parse_guarded(&loader, file, NULL, file_size(file));
     fclose(file);
     if (root == NULL)

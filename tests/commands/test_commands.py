@@ -146,6 +146,24 @@ class CommandTest(unittest.TestCase):
         self.assertIn("2 providers, 3 domains, 5 servers, 0 warnings",
                       result.stdout)
 
+    def test_check_skips_byte_order_mark(self):
+        with open(EXAMPLE) as file:
+            text = file.read()
+        marked = self.write("marked.json", "\ufeff" + text)
+        result = run("check", "--templates", TEMPLATES, marked)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("2 providers, 3 domains", result.stdout)
+        # Only one mark is skipped, and errors keep their line and column.
+        broken = self.write("broken.json", "\ufeff{\n  ,\n}")
+        result = run("check", "--templates", TEMPLATES, broken)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("broken.json:2:3: invalid JSON", result.stderr)
+        twice = self.write("twice.json", "\ufeff\ufeff" + text)
+        result = run("check", "--templates", TEMPLATES, twice)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("twice.json:1:1: invalid JSON: '[' or '{' expected "
+                      "near '\\xef\\xbb\\xbf'", result.stderr)
+
     def test_check_loads_templates(self):
         # check loads the templates serve would load and fails like it.
         broken = os.path.join(self.dir, "templates")

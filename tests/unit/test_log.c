@@ -34,6 +34,7 @@ static const struct escape_case escape_cases[] = {
     {"right-to-left mark", "\xe2\x80\x8f", 64, "\\xe2\\x80\\x8f"},
     {"arabic letter mark", "\xd8\x9c", 64, "\\xd8\\x9c"},
     {"first isolate", "\xe2\x81\xa8", 64, "\\xe2\\x81\\xa8"},
+    {"byte order mark", "'\xef\xbb\xbf'", 64, "'\\xef\\xbb\\xbf'"},
     {"lone continuation byte", "a\x80" "b", 64, "a\\x80b"},
     {"overlong slash", "\xc0\xaf", 64, "\\xc0\\xaf"},
     {"overlong three bytes", "\xe0\x80\xaf", 64, "\\xe0\\x80\\xaf"},
