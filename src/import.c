@@ -589,8 +589,35 @@ import_pop3(struct importer *im, const json_t *element,
     return import_children(im, element, pop3_fields, KIND_OTHER, pop3);
 }
 
+/*
+ * Imports a server's hostname without one final dot, with a warning,
+ * because the provider file rejects that dot. Some clients fail to match
+ * such a name against the TLS certificate.
+ */
+static int
+import_hostname(struct importer *im, const json_t *element,
+                const struct field *field, json_t *out, unsigned kind)
+{
+    int repeated = json_object_get(out, field->key) != NULL;
+    json_t *value;
+    const char *hostname;
+    size_t len;
+
+    (void)kind;
+    if (import_value(im, element, field, out) == -1)
+        return -1;
+    value = json_object_get(out, field->key);
+    hostname = json_string_value(value);
+    len = hostname != NULL ? strlen(hostname) : 0;
+    if (repeated || len < 2 || hostname[len - 1] != '.')
+        return 0;
+    warn(im, element, "hostname '%s' ends with a dot; imported as '%.*s'",
+         hostname, (int)(len - 1), hostname);
+    return json_string_setn(value, hostname, len - 1);
+}
+
 static const struct field server_fields[] = {
-    {"hostname", "hostname", FIELD_TEXT, KIND_HOST, NULL},
+    {"hostname", "hostname", FIELD_NESTED, KIND_HOST, import_hostname},
     {"port", "port", FIELD_INTEGER, KIND_HOST, NULL},
     {"socketType", "socket_type", FIELD_TEXT, KIND_HOST, NULL},
     {"url", "url", FIELD_TEXT, KIND_URL, NULL},

@@ -253,6 +253,11 @@ check_hostname(struct loader *loader, const char *path, const char *hostname)
     }
     if (*p != '\0' || address_normalize_domain(expanded, len, normalized) == -1)
         return fail(loader, path, "'%s' is not a valid host name", hostname);
+    /* Clients get the name as written, and some fail the TLS name check
+     * when it ends with a dot. dns would also write it with two dots. */
+    if (hostname[strlen(hostname) - 1] == '.')
+        return fail(loader, path, "'%s' ends with a dot; remove the final dot",
+                    hostname);
     return 0;
 }
 

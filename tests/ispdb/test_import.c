@@ -223,6 +223,21 @@ static const struct import_case import_cases[] = {
                        "\"username\": \"%EMAILADDRESS%\", "
                        "\"authentication\": [\"password-cleartext\"]}"),
      "unknown authentication method 'kerberos'; skipped"},
+    {"hostname with a final dot",
+     DOCUMENT("<incomingServer type=\"imap\"><hostname>i.example.com."
+              "</hostname><port>993</port><socketType>SSL</socketType>"
+              "<username>%EMAILADDRESS%</username>"
+              "<authentication>password-cleartext</authentication>"
+              "</incomingServer>",
+              ""),
+     1,
+     PROVIDER_JSON("", ", {\"type\": \"imap\", \"hostname\": "
+                       "\"i.example.com\", \"port\": 993, "
+                       "\"socket_type\": \"SSL\", "
+                       "\"username\": \"%EMAILADDRESS%\", "
+                       "\"authentication\": [\"password-cleartext\"]}"),
+     "t.xml:6: warning: hostname 'i.example.com.' ends with a dot; imported "
+     "as 'i.example.com'\n"},
     {"unsupported server type",
      DOCUMENT("<incomingServer type=\"nntp\"><hostname>news.example.com"
               "</hostname></incomingServer>",

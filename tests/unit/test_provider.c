@@ -187,6 +187,13 @@ static const struct error_case error_cases[] = {
               "'socket_type':'SSL'"),
      "providers[0].incoming[0].hostname: '-mail.example.com' is not a valid "
      "host name"},
+    {INCOMING("'type':'imap','hostname':'mail.example.com.',"
+              "'socket_type':'SSL'"),
+     "providers[0].incoming[0].hostname: 'mail.example.com.' ends with a "
+     "dot; remove the final dot"},
+    {OUTGOING("'hostname':'mail.%EMAILDOMAIN%.','socket_type':'SSL'"),
+     "providers[0].outgoing[0].hostname: 'mail.%EMAILDOMAIN%.' ends with a "
+     "dot; remove the final dot"},
     {INCOMING("'type':'imap','hostname':'%EMAILADDRESS%','socket_type':'SSL'"),
      "providers[0].incoming[0].hostname: only %EMAILDOMAIN% may appear here"},
     {OUTGOING("'hostname':'mail.%EMAILLOCALPART%.example',"
@@ -264,6 +271,9 @@ static const struct error_case error_cases[] = {
     {PROVIDER(",'autodiscover_host':'https://ad.example.com'"),
      "providers[0].autodiscover_host: 'https://ad.example.com' is not a "
      "valid host name"},
+    {PROVIDER(",'autodiscover_host':'ad.example.com.'"),
+     "providers[0].autodiscover_host: 'ad.example.com.' ends with a dot; "
+     "remove the final dot"},
     {PROVIDER(",'windows_domain':'EX AMPLE'"),
      "providers[0].windows_domain: 'EX AMPLE' may contain only letters, "
      "digits, '.', '-' and '_'"},
@@ -284,6 +294,9 @@ static const struct error_case error_cases[] = {
               "'authentication':['NTLM']}"),
      "providers[0].calendar.authentication[0]: unknown method; known are "
      "http-basic, http-digest and OAuth2"},
+    {PROVIDER(",'calendar':{'url':'https://dav.example.com.:8443/dav/'}"),
+     "providers[0].calendar.url: 'dav.example.com.' ends with a dot; remove "
+     "the final dot"},
     {PROVIDER(",'address_book':{'uri':'https://dav.example.com/'}"),
      "providers[0].address_book: unknown key 'uri'"},
     {PROVIDER(",'address_book':{'url':'https://dav.example.com/',"
