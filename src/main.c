@@ -7,6 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "address.h"
 #include "check.h"
 #include "dns.h"
@@ -258,6 +261,28 @@ check(int argc, char **argv)
     return EXIT_SUCCESS;
 }
 
+/*
+ * Returns nonzero for an IPv4 address, which address_is_numeric detects
+ * as for SRV targets, or an IPv6 address, with or without brackets.
+ */
+static int
+is_ip_address(const char *host)
+{
+    unsigned char binary[sizeof(struct in6_addr)];
+    char bare[INET6_ADDRSTRLEN];
+    size_t len = strlen(host);
+
+    if (address_is_numeric(host))
+        return 1;
+    if (len > 2 && host[0] == '[' && host[len - 1] == ']' &&
+        len - 2 < sizeof(bare)) {
+        memcpy(bare, host + 1, len - 2);
+        bare[len - 2] = '\0';
+        host = bare;
+    }
+    return inet_pton(AF_INET6, host, binary) == 1;
+}
+
 static int
 dns(int argc, char **argv)
 {
@@ -269,6 +294,13 @@ dns(int argc, char **argv)
 
     if (parse_file_command(argc, argv, "--host", &host, &provider) == -1)
         return EXIT_STARTUP;
+    /* The CNAME records name --host as their target. */
+    if (host != NULL && is_ip_address(host)) {
+        log_plain("--host '%s' is an IP address; give the DNS name of the web "
+                  "server, because a CNAME target must be a host name",
+                  host);
+        return EXIT_STARTUP;
+    }
     if (host != NULL &&
         address_normalize_domain(host, strlen(host), normalized) == -1) {
         log_plain("--host '%s' is not a valid DNS name", host);

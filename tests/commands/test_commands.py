@@ -324,6 +324,17 @@ class CommandTest(unittest.TestCase):
         self.assertIn("_submissions._tcp.ip.test.\t3600\tIN\tSRV\t0 1 465 "
                       "smtp.ip.test.\n", result.stdout)
 
+    def test_dns_rejects_ip_address_host(self):
+        for host in ("192.0.2.1", "192.0.2.1.", "2001:db8::1",
+                     "[2001:db8::1]", "::ffff:192.0.2.1"):
+            with self.subTest(host=host):
+                result = run("dns", "--host", host, EXAMPLE)
+                self.assertEqual(result.returncode, 1)
+                self.assertEqual(result.stdout, "")
+                self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+                self.assertIn(f"--host '{host}' is an IP address; give the "
+                              "DNS name of the web server", result.stderr)
+
     def test_errors_quoting_file_content_are_one_line(self):
         evil_key = self.example_with(
             lambda p: p["providers"][0].__setitem__("evil\nkey: forged", 1),
