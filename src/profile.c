@@ -206,13 +206,18 @@ name_uuid(const char *name, char *out)
     return 0;
 }
 
-/* Maps the first authentication method to Apple's EmailAuth values. */
+/*
+ * Returns Apple's EmailAuth value for a clientConfig method, or NULL for
+ * GSSAPI, TLS-client-cert and OAuth2, which the Mail payload cannot
+ * express. The payload takes EmailAuthNone, EmailAuthPassword,
+ * EmailAuthCRAMMD5, EmailAuthNTLM and EmailAuthHTTPMD5, and no
+ * clientConfig method matches EmailAuthHTTPMD5.
+ */
 static const char *
-apple_auth(const json_t *server)
+apple_auth_method(const char *method)
 {
-    const char *method = json_string_value(
-        json_array_get(json_object_get(server, "authentication"), 0));
-
+    if (strcmp(method, "password-cleartext") == 0)
+        return "EmailAuthPassword";
     if (strcmp(method, "password-encrypted") == 0)
         return "EmailAuthCRAMMD5";
     if (strcmp(method, "NTLM") == 0)
@@ -221,6 +226,26 @@ apple_auth(const json_t *server)
         strcmp(method, "client-IP-address") == 0 ||
         strcmp(method, "smtp-after-pop") == 0)
         return "EmailAuthNone";
+    return NULL;
+}
+
+/*
+ * Returns the EmailAuth value of the first method in the server's list
+ * that Apple's Mail payload can express, or EmailAuthPassword when none.
+ */
+static const char *
+apple_auth(const json_t *server)
+{
+    const json_t *methods = json_object_get(server, "authentication");
+    const char *value;
+    size_t i;
+
+    for (i = 0; i < json_array_size(methods); i++) {
+        value =
+            apple_auth_method(json_string_value(json_array_get(methods, i)));
+        if (value != NULL)
+            return value;
+    }
     return "EmailAuthPassword";
 }
 

@@ -326,26 +326,69 @@ class SigningTest(unittest.TestCase):
                          profile["PayloadIdentifier"])
 
 
+def get_with_example(test, change, paths):
+    """Serves the example provider file after change(provider) and returns
+    the responses to GET requests for paths."""
+    work = tempfile.mkdtemp(prefix="mailautoconf-profile-")
+    test.addCleanup(shutil.rmtree, work, ignore_errors=True)
+    with open(harness.EXAMPLE) as example:
+        provider = json.load(example)
+    change(provider)
+    path = os.path.join(work, "provider.json")
+    with open(path, "w") as out:
+        json.dump(provider, out)
+    stack = harness.Stack(provider=path)
+    try:
+        return [stack.request("GET", request_path) for request_path in paths]
+    finally:
+        test.assertEqual(stack.stop(), 0)
+
+
+class ProfileAuthenticationTest(unittest.TestCase):
+    """A profile names the first method that Apple's Mail payload can
+    express, and EmailAuthPassword when it can express none."""
+
+    def test_profile_skips_methods_apple_lacks(self):
+        import plistlib
+
+        def change(provider):
+            mail, hosting = provider["providers"]
+            mail["incoming"][0]["authentication"] = ["OAuth2",
+                                                     "password-encrypted"]
+            mail["outgoing"][0]["authentication"] = [
+                "OAuth2", "TLS-client-cert", "NTLM"]
+            hosting["incoming"][0]["authentication"] = ["GSSAPI", "OAuth2"]
+            hosting["outgoing"][0]["authentication"] = ["OAuth2",
+                                                        "client-IP-address"]
+
+        responses = get_with_example(self, change, [
+            "/email.mobileconfig?emailaddress=alice%40example.com",
+            "/email.mobileconfig?emailaddress=alice%40example.net"])
+
+        for response in responses:
+            self.assertEqual(response.status, 200)
+        com, net = (plistlib.loads(response.body)["PayloadContent"][0]
+                    for response in responses)
+        self.assertEqual(com["IncomingMailServerAuthentication"],
+                         "EmailAuthCRAMMD5")
+        self.assertEqual(com["OutgoingMailServerAuthentication"],
+                         "EmailAuthNTLM")
+        self.assertEqual(net["IncomingMailServerAuthentication"],
+                         "EmailAuthPassword")
+        self.assertEqual(net["OutgoingMailServerAuthentication"],
+                         "EmailAuthNone")
+
+
 class AliasProfileTest(unittest.TestCase):
     """An Apple profile for an alias address logs in at the main domain."""
 
     def test_alias_profile_uses_main_domain(self):
         import plistlib
-        work = tempfile.mkdtemp(prefix="mailautoconf-alias-")
-        self.addCleanup(shutil.rmtree, work, ignore_errors=True)
-        with open(harness.EXAMPLE) as example:
-            provider = json.load(example)
-        provider["providers"][1]["aliases"] = {"example.info":
-                                               "example.net"}
-        path = os.path.join(work, "provider.json")
-        with open(path, "w") as out:
-            json.dump(provider, out)
-        stack = harness.Stack(provider=path)
-        try:
-            response = stack.request(
-                "GET", "/email.mobileconfig?emailaddress=bob%40example.info")
-        finally:
-            self.assertEqual(stack.stop(), 0)
+        response, = get_with_example(
+            self,
+            lambda provider: provider["providers"][1].__setitem__(
+                "aliases", {"example.info": "example.net"}),
+            ["/email.mobileconfig?emailaddress=bob%40example.info"])
         self.assertEqual(response.status, 200)
         profile = plistlib.loads(response.body)
         mail = profile["PayloadContent"][0]
