@@ -143,7 +143,7 @@ serve(struct provider_set *set, size_t size, struct harness_failure *failure)
         harness_fail("a loaded file with %zu providers and %zu domains",
                      providers, domains);
     harness_failure_resume(failure);
-    check_write_report(set, NAME, null_file());
+    check_write_report(set, NULL, NAME, null_file());
     dns_write_records(set, "mail.example.net", null_file());
     harness_failure_pause(failure);
 

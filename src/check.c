@@ -4,6 +4,7 @@
 
 #include "address.h"
 #include "log.h"
+#include "profile.h"
 
 /* Domains that fit one autoconfig answer of 256 KiB with room to spare. */
 #define LIST_ALL_DOMAINS_MAX 4000
@@ -105,12 +106,34 @@ check_server(const char *file, const char *path, const json_t *server,
 }
 
 int
-check_write_report(const struct provider_set *set, const char *file, FILE *out)
+check_signing_dates(const struct provider_set *set,
+                    const struct profile_signer *signer, time_t now,
+                    char *message, size_t size)
+{
+    const char *path = json_string_value(
+        json_object_get(provider_signing(set), "certificate"));
+    char problem[128], escaped[1024];
+
+    if (signer == NULL ||
+        profile_signer_check_dates(signer, now, problem, sizeof(problem)) == 0)
+        return 0;
+    log_escape_controls(escaped, sizeof(escaped), path);
+    snprintf(message, size,
+             "profile_signing.certificate: '%s' %s; iOS shows the profiles "
+             "it signs as not verified",
+             escaped, problem);
+    return -1;
+}
+
+int
+check_write_report(const struct provider_set *set,
+                   const struct profile_signer *signer, const char *file,
+                   FILE *out)
 {
     static const char *const lists[] = {"incoming", "outgoing"};
     const json_t *providers = provider_list(set);
     size_t i, k, j, domains, servers = 0;
-    char path[128];
+    char path[128], message[1536];
     int warnings = 0;
 
     for (i = 0; i < json_array_size(providers); i++) {
@@ -139,6 +162,11 @@ check_write_report(const struct provider_set *set, const char *file, FILE *out)
                 servers++;
             }
         }
+    }
+    if (check_signing_dates(set, signer, time(NULL), message,
+                            sizeof(message)) == -1) {
+        fprintf(out, "%s: warning: %s\n", file, message);
+        warnings++;
     }
     provider_count(set, &domains);
     fprintf(

@@ -3,17 +3,34 @@
 #define MAILAUTOCONF_CHECK_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "provider.h"
+
+struct profile_signer;
 
 /*
  * Writes a summary (providers, domains, servers) and one line per warning
  * to out: password-cleartext over a plain socket, OAuth2 without a
  * password method after it, a host name that is an IP address or a single
- * label, and a port that is not the usual one for its type and socket
- * type. Returns the number of warnings.
+ * label, a port that is not the usual one for its type and socket type,
+ * and a profile signing certificate of signer (NULL when profiles go
+ * unsigned) that has expired or is not valid yet. Returns the number of
+ * warnings.
  */
-int check_write_report(const struct provider_set *set, const char *file,
+int check_write_report(const struct provider_set *set,
+                       const struct profile_signer *signer, const char *file,
                        FILE *out);
+
+/*
+ * Writes the warning about a profile signing certificate that is not
+ * valid at now into message, such as "profile_signing.certificate:
+ * 'cert.pem' expired on ...", with the path's control characters escaped.
+ * Returns 0 when signer is NULL or its certificate is valid at now, or -1
+ * with the message.
+ */
+int check_signing_dates(const struct provider_set *set,
+                        const struct profile_signer *signer, time_t now,
+                        char *message, size_t size);
 
 #endif

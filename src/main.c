@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -198,6 +199,9 @@ serve(int argc, char **argv)
              providers, log_plural(providers), domains, log_plural(domains),
              opts.listen != NULL ? opts.listen : "an inherited socket",
              opts.threads, log_plural((size_t)opts.threads));
+    if (check_signing_dates(svc->providers, svc->signer, time(NULL), err,
+                            sizeof(err)) == -1)
+        log_line("%s: warning: %s", opts.provider, err);
     config.provider_path = opts.provider;
     config.template_dir = opts.templates;
     config.listen_fd = fd;
@@ -256,7 +260,7 @@ check(int argc, char **argv)
         log_plain("%s", err);
         return EXIT_STARTUP;
     }
-    check_write_report(svc.providers, provider, stdout);
+    check_write_report(svc.providers, svc.signer, provider, stdout);
     service_release(&svc);
     return EXIT_SUCCESS;
 }

@@ -179,6 +179,39 @@ profile_signer_free(struct profile_signer *signer)
     memory_free(signer);
 }
 
+/* Writes an ASN.1 time, such as a certificate's notAfter, in UTC. */
+static void
+format_asn1_time(const ASN1_TIME *time, char *out, size_t size)
+{
+    struct tm tm;
+
+    if (ASN1_TIME_to_tm(time, &tm) != 1 ||
+        strftime(out, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        snprintf(out, size, "an unreadable date");
+}
+
+int
+profile_signer_check_dates(const struct profile_signer *signer, time_t now,
+                           char *problem, size_t size)
+{
+    const ASN1_TIME *not_before = X509_get0_notBefore(signer->certificate);
+    const ASN1_TIME *not_after = X509_get0_notAfter(signer->certificate);
+    char date[64];
+
+    /* X509_cmp_time returns 0 for a date it cannot read, so no warning. */
+    if (X509_cmp_time(not_after, &now) < 0) {
+        format_asn1_time(not_after, date, sizeof(date));
+        snprintf(problem, size, "expired on %s", date);
+        return -1;
+    }
+    if (X509_cmp_time(not_before, &now) > 0) {
+        format_asn1_time(not_before, date, sizeof(date));
+        snprintf(problem, size, "is not valid until %s", date);
+        return -1;
+    }
+    return 0;
+}
+
 /* Writes the name-based (version 5) UUID of name in upper case. */
 static int
 name_uuid(const char *name, char *out)

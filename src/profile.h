@@ -6,6 +6,7 @@
 #define MAILAUTOCONF_PROFILE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -23,6 +24,15 @@ int profile_signer_load(const json_t *signing, struct profile_signer **out,
                         char *err, size_t err_size);
 
 void profile_signer_free(struct profile_signer *signer);
+
+/*
+ * Checks the validity dates of the signer's certificate against now.
+ * Returns 0 when the certificate is valid at now, or -1 with the problem
+ * in problem, such as "expired on 2021-01-01 00:00:00 UTC" or "is not
+ * valid until 2099-01-01 00:00:00 UTC".
+ */
+int profile_signer_check_dates(const struct profile_signer *signer, time_t now,
+                               char *problem, size_t size);
 
 /*
  * Handles GET or HEAD for /email.mobileconfig or /mobileconfig with an

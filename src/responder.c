@@ -20,6 +20,7 @@
 #include <fcgiapp.h>
 
 #include "autodiscover.h"
+#include "check.h"
 #include "http.h"
 #include "log.h"
 #include "memory.h"
@@ -335,6 +336,9 @@ reload(struct responder *responder)
     log_line("reloaded '%s': %zu provider%s with %zu domain%s",
              config->provider_path, providers, log_plural(providers), domains,
              log_plural(domains));
+    if (check_signing_dates(svc->providers, svc->signer, time(NULL), err,
+                            sizeof(err)) == -1)
+        log_line("%s: warning: %s", config->provider_path, err);
 }
 
 /*

@@ -4,9 +4,12 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 BINARY = os.environ["MAILAUTOCONF_BINARY"]
@@ -38,6 +41,22 @@ FULL_PROVIDER = {
 }
 
 
+# A minimal "openssl ca" setup: in OpenSSL 3.0 (Debian 12), "openssl req"
+# and "openssl x509" take no start date, but "openssl ca" takes -startdate
+# and -enddate.
+CA_CONFIG = """[ca]
+default_ca = signing
+[signing]
+database = {dir}/{name}-index.txt
+new_certs_dir = {dir}
+serial = {dir}/{name}-serial
+default_md = sha256
+policy = any
+[any]
+commonName = supplied
+"""
+
+
 def run(*args):
     """Runs mailautoconf; check gets the source tree's templates."""
     if args[:1] == ("check",) and "--templates" not in args:
@@ -64,6 +83,38 @@ class CommandTest(unittest.TestCase):
             provider = json.load(file)
         change(provider)
         return self.write(name, provider)
+
+    def make_certificate(self, name, start, end):
+        """Writes the self-signed NAME-cert.pem and NAME-key.pem, valid
+        from start to end (YYYYMMDDHHMMSSZ), and returns the certificate's
+        path."""
+        config = self.write(name + ".cnf",
+                            CA_CONFIG.format(dir=self.dir, name=name))
+        self.write(name + "-index.txt", "")
+        self.write(name + "-serial", "01\n")
+        key = os.path.join(self.dir, name + "-key.pem")
+        request = os.path.join(self.dir, name + ".csr")
+        certificate = os.path.join(self.dir, name + "-cert.pem")
+        subprocess.run(
+            ["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes",
+             "-subj", "/CN=profiles.example.com", "-keyout", key,
+             "-out", request],
+            check=True, capture_output=True)
+        subprocess.run(
+            ["openssl", "ca", "-batch", "-config", config, "-selfsign",
+             "-keyfile", key, "-in", request, "-out", certificate,
+             "-notext", "-startdate", start, "-enddate", end],
+            check=True, capture_output=True)
+        return certificate
+
+    def signed_example(self, name):
+        """Returns the path of the example provider file signed with the
+        files of make_certificate(name, ...)."""
+        return self.example_with(
+            lambda p: p.__setitem__("profile_signing", {
+                "certificate": name + "-cert.pem",
+                "key": name + "-key.pem"}),
+            name + ".json")
 
     # --help, --version, usage
 
@@ -504,6 +555,82 @@ class CommandTest(unittest.TestCase):
                     self.assert_one_error(
                         ["check", "--templates", TEMPLATES, provider],
                         message)
+
+    def test_check_warns_about_signing_dates(self):
+        for name, start, end, problem in [
+            ("expired", "20200101000000Z", "20210101000000Z",
+             "expired on 2021-01-01 00:00:00 UTC"),
+            ("future", "20990101000000Z", "21000101000000Z",
+             "is not valid until 2099-01-01 00:00:00 UTC"),
+        ]:
+            with self.subTest(certificate=name):
+                certificate = self.make_certificate(name, start, end)
+                path = self.signed_example(name)
+                result = run("check", path)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertIn(
+                    f"{path}: warning: profile_signing.certificate: "
+                    f"'{certificate}' {problem}; iOS shows the profiles it "
+                    "signs as not verified\n", result.stdout)
+                self.assertIn("5 servers, 1 warning\n", result.stdout)
+
+    def test_check_accepts_current_signing_certificate(self):
+        now = time.gmtime()
+        self.make_certificate(
+            "current", f"{now.tm_year - 1}0101000000Z",
+            f"{now.tm_year + 2}0101000000Z")
+        result = run("check", self.signed_example("current"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("5 servers, 0 warnings\n", result.stdout)
+
+    def test_serve_logs_signing_dates(self):
+        expired = self.make_certificate("expired", "20200101000000Z",
+                                        "20210101000000Z")
+        self.make_certificate("future", "20990101000000Z", "21000101000000Z")
+        path = self.signed_example("expired")
+        log_path = os.path.join(self.dir, "serve.log")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [BINARY, "serve", "--listen", f"127.0.0.1:{port}",
+                 "--templates", TEMPLATES, path],
+                stdin=subprocess.DEVNULL, stderr=log)
+
+        def wait_for_log(text):
+            deadline = time.monotonic() + 10
+            while True:
+                with open(log_path) as log:
+                    lines = log.read().splitlines()
+                if any(text in line for line in lines):
+                    return lines
+                self.assertIsNone(process.poll(), lines)
+                self.assertLess(time.monotonic(), deadline, lines)
+                time.sleep(0.02)
+
+        try:
+            lines = wait_for_log("serving")
+            warnings = [line for line in lines if "warning" in line]
+            self.assertEqual(len(warnings), 1, lines)
+            self.assertIn(f"{path}: warning: profile_signing.certificate: "
+                          f"'{expired}' expired on 2021-01-01 00:00:00 UTC",
+                          warnings[0])
+
+            # The reload takes the other certificate under the same name.
+            shutil.copy(os.path.join(self.dir, "future-cert.pem"), expired)
+            shutil.copy(os.path.join(self.dir, "future-key.pem"),
+                        os.path.join(self.dir, "expired-key.pem"))
+            process.send_signal(signal.SIGHUP)
+            lines = wait_for_log("is not valid until")
+            warnings = [line for line in lines if "warning" in line]
+            self.assertEqual(len(warnings), 2, lines)
+            self.assertIn("reloaded", lines[-2])
+            self.assertIn(f"'{expired}' is not valid until 2099-01-01 "
+                          "00:00:00 UTC", warnings[1])
+        finally:
+            process.send_signal(signal.SIGTERM)
+            self.assertEqual(process.wait(timeout=10), 0)
 
     # dns
 
