@@ -106,17 +106,22 @@ write_mail_records(const struct dns_context *ctx, const char *domain,
     }
 }
 
-/* Writes the TXT record with the path of a DAV service's URL. */
+/*
+ * Writes the TXT record with the path of a DAV service's URL. RFC 6764's
+ * "path" is the context path alone, so a query or fragment is left out.
+ */
 static void
 write_dav_path(FILE *out, const char *name, const char *domain,
                const char *path)
 {
-    if (strchr(path, '%') != NULL)
+    size_t length = strcspn(path, "?#");
+
+    if (memchr(path, '%', length) != NULL)
         fprintf(out,
                 "; no path TXT record: the URL path depends on the address\n");
-    else if (strcmp(path, "/") != 0)
-        fprintf(out, "%s._tcp.%s.\t%d\tIN\tTXT\t\"path=%s\"\n", name, domain,
-                DNS_TTL, path);
+    else if (length > 1 || (length == 1 && path[0] != '/'))
+        fprintf(out, "%s._tcp.%s.\t%d\tIN\tTXT\t\"path=%.*s\"\n", name, domain,
+                DNS_TTL, (int)length, path);
 }
 
 /* Writes the SRV and TXT records of one RFC 6764 DAV service. */

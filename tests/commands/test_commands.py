@@ -705,6 +705,23 @@ class CommandTest(unittest.TestCase):
             with self.subTest(zone=origin):
                 self.check_zone(origin, records)
 
+    def test_dns_dav_path_without_query(self):
+        # RFC 6764's path= holds the context path, never a query or fragment.
+        for url, txt in [
+                ("https://dav.example.com/dav/?user=x#top", '"path=/dav/"'),
+                ("https://dav.example.com/?a=b", None),
+                ("https://dav.example.com/dav?%EMAILADDRESS%", '"path=/dav"'),
+                ("https://dav.example.com/%EMAILLOCALPART%/", None)]:
+            with self.subTest(url=url):
+                path = self.example_with(
+                    lambda p: p["providers"][0].__setitem__(
+                        "calendar", {"url": url}), name="dav.json")
+                result = run("dns", path)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                found = re.findall(r"^_caldavs\._tcp\.example\.com\.\t3600"
+                                   r"\tIN\tTXT\t(.*)$", result.stdout, re.M)
+                self.assertEqual(found, [txt] if txt else [])
+
     def test_dns_without_host_comments_cnames(self):
         result = run("dns", EXAMPLE)
         self.assertEqual(result.returncode, 0, result.stderr)
