@@ -106,6 +106,16 @@ refuse_passphrase(char *buf, int size, int rwflag, void *data)
     return -1;
 }
 
+/* Puts "profile_signing.FIELD: " before the message in err. */
+static void
+prefix_signing_field(const char *field, char *err, size_t err_size)
+{
+    char message[1024];
+
+    snprintf(message, sizeof(message), "%s", err);
+    snprintf(err, err_size, "profile_signing.%s: %s", field, message);
+}
+
 int
 profile_signer_load(const json_t *signing, struct profile_signer **out,
                     char *err, size_t err_size)
@@ -116,6 +126,7 @@ profile_signer_load(const json_t *signing, struct profile_signer **out,
     const char *chain_path =
         json_string_value(json_object_get(signing, "chain"));
     struct profile_signer *signer;
+    const char *field = "certificate"; /* the member an error is about */
     BIO *bio;
 
     signer = memory_malloc(sizeof(*signer));
@@ -134,6 +145,7 @@ profile_signer_load(const json_t *signing, struct profile_signer **out,
         openssl_error(err, err_size, "reading the PEM certificate", cert_path);
         goto fail;
     }
+    field = "key";
     bio = open_pem(key_path, err, err_size);
     if (bio == NULL)
         goto fail;
@@ -152,6 +164,7 @@ profile_signer_load(const json_t *signing, struct profile_signer **out,
         ERR_clear_error();
         goto fail;
     }
+    field = "chain";
     signer->chain = sk_X509_new_null();
     if (signer->chain == NULL) {
         snprintf(err, err_size, "out of memory");
@@ -164,6 +177,8 @@ profile_signer_load(const json_t *signing, struct profile_signer **out,
     return 0;
 
 fail:
+    if (strcmp(err, "out of memory") != 0)
+        prefix_signing_field(field, err, err_size);
     profile_signer_free(signer);
     return -1;
 }

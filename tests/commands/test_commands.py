@@ -482,8 +482,9 @@ class CommandTest(unittest.TestCase):
             "signing.json")
         result = run("check", path)
         self.assertEqual(result.returncode, 1)
-        self.assertIn("missing-cert.pem: cannot open: No such file or "
-                      "directory", result.stderr)
+        self.assertIn("profile_signing.certificate: "
+                      f"{self.dir}/missing-cert.pem: cannot open: No such "
+                      "file or directory", result.stderr)
 
     # files that are not regular files
 
@@ -532,14 +533,28 @@ class CommandTest(unittest.TestCase):
                 finally:
                     os.remove(template)
 
-    def test_check_rejects_nonregular_signing_files(self):
+    def make_signing_pair(self, cert_name, key_name):
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
              "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
              "/CN=profiles.example.com",
-             "-keyout", os.path.join(self.dir, "key.pem"),
-             "-out", os.path.join(self.dir, "cert.pem")],
+             "-keyout", os.path.join(self.dir, key_name),
+             "-out", os.path.join(self.dir, cert_name)],
             check=True, capture_output=True, timeout=30)
+
+    def test_check_names_mismatched_signing_key(self):
+        self.make_signing_pair("cert.pem", "key.pem")
+        self.make_signing_pair("other-cert.pem", "other-key.pem")
+        provider = self.example_with(
+            lambda p: p.__setitem__("profile_signing", {
+                "certificate": "cert.pem", "key": "other-key.pem"}))
+        self.assert_one_error(
+            ["check", "--templates", TEMPLATES, provider],
+            f"profile_signing.key: {self.dir}/other-key.pem: the key does "
+            f"not match certificate '{self.dir}/cert.pem'")
+
+    def test_check_rejects_nonregular_signing_files(self):
+        self.make_signing_pair("cert.pem", "key.pem")
         signing = {"certificate": "cert.pem", "key": "key.pem",
                    "chain": "cert.pem"}
         provider = self.example_with(
@@ -554,7 +569,7 @@ class CommandTest(unittest.TestCase):
                             "profile_signing", dict(signing, **{key: path})))
                     self.assert_one_error(
                         ["check", "--templates", TEMPLATES, provider],
-                        message)
+                        f"profile_signing.{key}: {message}")
 
     def test_check_warns_about_signing_dates(self):
         for name, start, end, problem in [
