@@ -273,6 +273,20 @@ class HostileTest(harness.StackTest):
         self.assert_well_formed(response, True, lines)
         self.assert_still_serving()
 
+    def test_newline_in_json_path(self):
+        # nginx decodes %0a before it matches locations, so the JSON
+        # location must let its "." match a newline too.
+        response, lines = self.send(
+            "GET", "/autodiscover/autodiscover.json/v1.0/a%40example.com"
+            "%0aX?Protocol=AutodiscoverV1")
+        self.assertEqual(response.status, 400)
+        self.assertTrue(response.headers["content-type"].startswith(
+            "application/json"))
+        self.assertEqual(json.loads(response.body)["ErrorCode"],
+                         "InvalidEmailAddress")
+        self.assert_well_formed(response, True, lines)
+        self.assert_still_serving()
+
     def test_json_address_stays_out_of_log(self):
         # Every spelling of the JSON endpoint that mailautoconf routes.
         for path in ("/autodiscover/autodiscover.json/v1.0/",
