@@ -1136,7 +1136,9 @@ claim_domains(json_t *owners, const json_t *provider, const char *path,
                      path, domain, owner);
             return -1;
         }
-        if (json_object_set_new(owners, domain, json_string(path)) == -1) {
+        /* A file name need not be UTF-8, which json_string requires. */
+        if (json_object_set_new(owners, domain, json_string_nocheck(path)) ==
+            -1) {
             snprintf(err, err_size, "%s: out of memory", path);
             return -1;
         }

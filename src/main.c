@@ -248,7 +248,7 @@ check(int argc, char **argv)
 {
     const char *templates = NULL, *provider = NULL;
     struct service svc;
-    char err[1024];
+    char err[1024], shown[1024];
 
     if (parse_file_command(argc, argv, "--templates", &templates, &provider) ==
         -1)
@@ -260,7 +260,9 @@ check(int argc, char **argv)
         log_plain("%s", err);
         return EXIT_STARTUP;
     }
-    check_write_report(svc.providers, svc.signer, provider, stdout);
+    /* Each report line starts with the file name, so it must stay one line. */
+    log_escape_controls(shown, sizeof(shown), provider);
+    check_write_report(svc.providers, svc.signer, shown, stdout);
     service_release(&svc);
     return EXIT_SUCCESS;
 }

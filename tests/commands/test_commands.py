@@ -455,6 +455,34 @@ class CommandTest(unittest.TestCase):
         self.assertIn("warn\\x0aforged.xml:1: warning: unknown element "
                       "'unknownElement'", result.stderr)
 
+    def test_import_name_not_utf8(self):
+        path = os.path.join(os.fsencode(self.dir), b"x\xff.xml")
+        with open(path, "w") as out:
+            out.write(
+                '<clientConfig version="1.1"><emailProvider id="example.com">'
+                "<domain>example.com</domain><unknownElement/>"
+                '<incomingServer type="imap"><hostname>imap.example.com'
+                "</hostname><port>993</port><socketType>SSL</socketType>"
+                "</incomingServer>"
+                '<outgoingServer type="smtp"><hostname>smtp.example.com'
+                "</hostname><port>465</port><socketType>SSL</socketType>"
+                "</outgoingServer></emailProvider></clientConfig>\n")
+        result = subprocess.run([BINARY, "import", path], capture_output=True,
+                                timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(b"x\\xff.xml:1: warning: unknown element",
+                      result.stderr)
+        self.assertIn(b'"imap.example.com"', result.stdout)
+
+    def test_check_report_escapes_file_name(self):
+        name = "a\n\x1b[2Jb.json"
+        shutil.copy(EXAMPLE, os.path.join(self.dir, name))
+        result = run("check", os.path.join(self.dir, name))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.count("\n"), 1, result.stdout)
+        self.assertNotIn("\x1b", result.stdout)
+        self.assertIn("a\\x0a\\x1b[2Jb.json: 2 providers", result.stdout)
+
     def test_check_rejects_noncharacters(self):
         path = self.example_with(
             lambda p: p["providers"][0].__setitem__("display_name",
