@@ -107,6 +107,25 @@ write_mail_records(const struct dns_context *ctx, const char *domain,
 }
 
 /*
+ * A TXT character-string holds at most 255 bytes (RFC 1035), and "path="
+ * takes 5 of them.
+ */
+#define TXT_PATH_MAX 250
+
+/* Returns nonzero when the first length bytes of path hold a placeholder. */
+static int
+has_placeholder(const char *path, size_t length)
+{
+    size_t i;
+
+    for (i = 0; i + 6 <= length; i++) {
+        if (memcmp(path + i, "%EMAIL", 6) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
  * Writes the TXT record with the path of a DAV service's URL. RFC 6764's
  * "path" is the context path alone, so a query or fragment is left out.
  */
@@ -116,9 +135,14 @@ write_dav_path(FILE *out, const char *name, const char *domain,
 {
     size_t length = strcspn(path, "?#");
 
-    if (memchr(path, '%', length) != NULL)
+    if (has_placeholder(path, length))
         fprintf(out,
                 "; no path TXT record: the URL path depends on the address\n");
+    else if (length > TXT_PATH_MAX)
+        fprintf(out,
+                "; no path TXT record: the URL path is longer than the %d "
+                "bytes a TXT string leaves for it\n",
+                TXT_PATH_MAX);
     else if (length > 1 || (length == 1 && path[0] != '/'))
         fprintf(out, "%s._tcp.%s.\t%d\tIN\tTXT\t\"path=%.*s\"\n", name, domain,
                 DNS_TTL, (int)length, path);

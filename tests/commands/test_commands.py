@@ -754,7 +754,11 @@ class CommandTest(unittest.TestCase):
                 ("https://dav.example.com/dav/?user=x#top", '"path=/dav/"'),
                 ("https://dav.example.com/?a=b", None),
                 ("https://dav.example.com/dav?%EMAILADDRESS%", '"path=/dav"'),
-                ("https://dav.example.com/%EMAILLOCALPART%/", None)]:
+                ("https://dav.example.com/%EMAILLOCALPART%/", None),
+                ("https://dav.example.com/a%20b/", '"path=/a%20b/"'),
+                ("https://dav.example.com/" + "a" * 249,
+                 '"path=/' + "a" * 249 + '"'),
+                ("https://dav.example.com/" + "a" * 250, None)]:
             with self.subTest(url=url):
                 path = self.example_with(
                     lambda p: p["providers"][0].__setitem__(
