@@ -58,8 +58,9 @@ static const char help[] =
     "import is reported as FILE:LINE: warning: ... on standard error.\n"
     "\n"
     "Signals: SIGTERM and SIGINT finish the requests in hand, then exit 0.\n"
-    "SIGHUP loads the provider file and templates again; when they fail to\n"
-    "load, the error is logged and the old configuration keeps serving.\n"
+    "SIGHUP loads the provider file, its signing files and the templates\n"
+    "again; when they fail to load, the error is logged and the old\n"
+    "configuration keeps serving.\n"
     "Exit status: 0 after a clean stop, 1 when starting failed.\n";
 
 struct options {
