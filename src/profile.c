@@ -213,7 +213,12 @@ profile_signer_check_dates(const struct profile_signer *signer, time_t now,
     const ASN1_TIME *not_after = X509_get0_notAfter(signer->certificate);
     char date[64];
 
-    /* X509_cmp_time returns 0 for a date it cannot read, so no warning. */
+    /* X509_cmp_time returns 0 for a date it cannot read, such as month 13. */
+    if (X509_cmp_time(not_after, &now) == 0 ||
+        X509_cmp_time(not_before, &now) == 0) {
+        snprintf(problem, size, "has a validity date that cannot be read");
+        return -1;
+    }
     if (X509_cmp_time(not_after, &now) < 0) {
         format_asn1_time(not_after, date, sizeof(date));
         snprintf(problem, size, "expired on %s", date);

@@ -1,5 +1,6 @@
 """The command line: check, dns, startup errors, --help and --version."""
 
+import base64
 import json
 import os
 import re
@@ -616,6 +617,30 @@ class CommandTest(unittest.TestCase):
                     f"'{certificate}' {problem}; iOS shows the profiles it "
                     "signs as not verified\n", result.stdout)
                 self.assertIn("5 servers, 1 warning\n", result.stdout)
+
+    def test_check_warns_about_unreadable_dates(self):
+        # openssl writes dates before 2050 as UTCTime, YYMMDDHHMMSSZ. The
+        # month is patched to 13 in the DER bytes, which OpenSSL still loads.
+        certificate = self.make_certificate("garbled", "20200101000000Z",
+                                            "20391231235959Z")
+        with open(certificate) as file:
+            body = "".join(line for line in file.read().splitlines()
+                           if not line.startswith("-----"))
+        der = base64.b64decode(body)
+        self.assertEqual(der.count(b"391231235959Z"), 1)
+        der = der.replace(b"391231235959Z", b"391331235959Z")
+        encoded = base64.encodebytes(der).decode()
+        with open(certificate, "w") as file:
+            file.write("-----BEGIN CERTIFICATE-----\n" + encoded +
+                       "-----END CERTIFICATE-----\n")
+        path = self.signed_example("garbled")
+        result = run("check", path)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(
+            f"{path}: warning: profile_signing.certificate: '{certificate}' "
+            "has a validity date that cannot be read; iOS shows the "
+            "profiles it signs as not verified\n", result.stdout)
+        self.assertIn("5 servers, 1 warning\n", result.stdout)
 
     def test_check_accepts_current_signing_certificate(self):
         now = time.gmtime()
