@@ -69,12 +69,13 @@ check_server(const char *file, const char *path, const json_t *server,
     for (i = 0; i < json_array_size(methods); i++) {
         if (strcmp(json_string_value(json_array_get(methods, i)), "OAuth2") ==
                 0 &&
-            !has_method(methods, i + 1, "password-cleartext") &&
-            !has_method(methods, i + 1, "password-encrypted")) {
+            !has_method(methods, 0, "password-cleartext") &&
+            !has_method(methods, 0, "password-encrypted")) {
+            /* A client skips the methods it lacks, wherever they stand. */
             fprintf(out,
                     "%s: warning: %s: OAuth2 without a password method "
-                    "after it; clients without OAuth2 support for this host "
-                    "cannot log in\n",
+                    "in the list; clients without OAuth2 support for this "
+                    "host cannot log in\n",
                     file, path);
             warnings++;
         }

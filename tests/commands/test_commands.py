@@ -259,7 +259,12 @@ class CommandTest(unittest.TestCase):
                  "authentication": ["OAuth2"]},
             ],
             "outgoing": [{"hostname": "mailhost", "socket_type": "STARTTLS",
-                          "authentication": ["OAuth2", "none"]}],
+                          "authentication": ["OAuth2", "none"]},
+                         # A password method before OAuth2 counts too.
+                         {"hostname": "smtp.warn.test", "port": 587,
+                          "socket_type": "STARTTLS",
+                          "authentication": ["password-encrypted",
+                                             "OAuth2"]}],
         }]}
         result = run("check", self.write("warn.json", provider))
         self.assertEqual(result.returncode, 0, result.stderr)
