@@ -6,29 +6,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Bytes of a path that a message shows, so that the reason still fits. */
+#define PATH_SHOWN 512
+
 /* Writes "PATH: cannot open: REASON" for the current errno to err. */
 static void
 fail_open(const char *path, char *err, size_t err_size)
 {
-    snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
+    snprintf(err, err_size, "%.*s%s: cannot open: %s", PATH_SHOWN, path,
+             strlen(path) > PATH_SHOWN ? "..." : "", strerror(errno));
 }
 
-/* Checks that fd is a regular file. Returns 0, or -1 with a message. */
+/* Checks that st describes a regular file. Returns 0, or -1 with a message. */
 static int
-check_regular(int fd, const char *path, char *err, size_t err_size)
+check_regular(const struct stat *st, const char *path, char *err,
+              size_t err_size)
 {
-    struct stat st;
+    const char *cut = strlen(path) > PATH_SHOWN ? "..." : "";
 
-    if (fstat(fd, &st) == -1) {
-        fail_open(path, err, err_size);
+    if (S_ISDIR(st->st_mode)) {
+        snprintf(err, err_size, "%.*s%s: is a directory", PATH_SHOWN, path,
+                 cut);
         return -1;
     }
-    if (S_ISDIR(st.st_mode)) {
-        snprintf(err, err_size, "%s: is a directory", path);
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, err_size, "%s: not a regular file", path);
+    if (!S_ISREG(st->st_mode)) {
+        snprintf(err, err_size, "%.*s%s: not a regular file", PATH_SHOWN, path,
+                 cut);
         return -1;
     }
     return 0;
@@ -37,19 +40,33 @@ check_regular(int fd, const char *path, char *err, size_t err_size)
 FILE *
 file_open_regular(const char *path, char *err, size_t err_size)
 {
+    struct stat st;
     FILE *file;
     int fd, flags;
 
+    /* A device is never opened, as opening some, such as a watchdog, acts. */
+    if (stat(path, &st) == -1) {
+        fail_open(path, err, err_size);
+        return NULL;
+    }
+    if (check_regular(&st, path, err, err_size) == -1)
+        return NULL;
     /*
-     * O_NONBLOCK makes open return at once on a FIFO without a writer, and
-     * O_NOCTTY keeps a terminal from becoming the controlling terminal.
+     * The path may name another file by now, so the descriptor is checked
+     * again. O_NONBLOCK makes open return at once on a FIFO without a
+     * writer, and O_NOCTTY keeps a terminal from becoming the controlling
+     * terminal.
      */
     fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd == -1) {
         fail_open(path, err, err_size);
         return NULL;
     }
-    if (check_regular(fd, path, err, err_size) == -1)
+    if (fstat(fd, &st) == -1) {
+        fail_open(path, err, err_size);
+        goto fail;
+    }
+    if (check_regular(&st, path, err, err_size) == -1)
         goto fail;
 
     flags = fcntl(fd, F_GETFL);

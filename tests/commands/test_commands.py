@@ -547,6 +547,29 @@ class CommandTest(unittest.TestCase):
                 self.assert_one_error(
                     ["check", "--templates", TEMPLATES, path], message)
 
+    def test_check_never_opens_a_device(self):
+        # Opening some devices acts, as a watchdog's does, so only stat runs.
+        if shutil.which("strace") is None:
+            self.skipTest("strace missing: apt-get install strace")
+        trace = os.path.join(self.dir, "trace")
+        result = subprocess.run(
+            ["strace", "-f", "-e", "trace=open,openat", "-o", trace, BINARY,
+             "check", "--templates", TEMPLATES, "/dev/zero"],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("/dev/zero: not a regular file", result.stderr)
+        with open(trace) as file:
+            calls = file.read()
+        self.assertIn("templates/autoconfig.xml", calls)
+        self.assertNotIn('"/dev/zero"', calls)
+
+    def test_long_path_keeps_reason(self):
+        path = "./" + "a" * 2400 + "/provider.json"
+        result = run("check", path)
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+        self.assertIn("a...: cannot open: File name too long", result.stderr)
+
     def test_import_rejects_nonregular_ispdb_file(self):
         for path, message in self.nonregular_files():
             with self.subTest(path=path):
