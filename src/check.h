@@ -11,12 +11,13 @@ struct profile_signer;
 
 /*
  * Writes a summary (providers, domains, servers) and one line per warning
- * to out: password-cleartext over a plain socket, OAuth2 without a
- * password method after it, a host name that is an IP address or a single
- * label, a port that is not the usual one for its type and socket type,
- * and a profile signing certificate of signer (NULL when profiles go
- * unsigned) that has expired or is not valid yet. Returns the number of
- * warnings.
+ * to out. The warnings: password-cleartext over a plain socket, OAuth2
+ * without a password method in the list, a host name that is an IP address
+ * or a single label, a port that is not the usual one for its type and
+ * socket type, and list_all_domains on more than 4000 domains. A profile
+ * signing certificate of signer (NULL when profiles go unsigned) also gets
+ * one when its dates cannot be read or make it invalid now. Returns the
+ * number of warnings.
  */
 int check_write_report(const struct provider_set *set,
                        const struct profile_signer *signer, const char *file,

@@ -107,12 +107,15 @@ write_mail_records(const struct dns_context *ctx, const char *domain,
 }
 
 /*
- * A TXT character-string holds at most 255 bytes (RFC 1035), and "path="
- * takes 5 of them.
+ * A TXT character-string is at most 255 bytes long (RFC 1035), and
+ * "path=" takes 5 of them.
  */
 #define TXT_PATH_MAX 250
 
-/* Returns nonzero when the first length bytes of path hold a placeholder. */
+/*
+ * Returns nonzero when the first length bytes of path contain a placeholder.
+ * Percent-encoding never starts "%EM", because M is not a hex digit.
+ */
 static int
 has_placeholder(const char *path, size_t length)
 {

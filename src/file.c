@@ -9,12 +9,22 @@
 /* Bytes of a path that a message shows, so that the reason still fits. */
 #define PATH_SHOWN 512
 
+/* Writes "PATH: PROBLEM" to err, with a long path cut. */
+static void
+fail_path(const char *path, const char *problem, char *err, size_t err_size)
+{
+    snprintf(err, err_size, "%.*s%s: %s", PATH_SHOWN, path,
+             strlen(path) > PATH_SHOWN ? "..." : "", problem);
+}
+
 /* Writes "PATH: cannot open: REASON" for the current errno to err. */
 static void
 fail_open(const char *path, char *err, size_t err_size)
 {
-    snprintf(err, err_size, "%.*s%s: cannot open: %s", PATH_SHOWN, path,
-             strlen(path) > PATH_SHOWN ? "..." : "", strerror(errno));
+    char problem[256];
+
+    snprintf(problem, sizeof(problem), "cannot open: %s", strerror(errno));
+    fail_path(path, problem, err, err_size);
 }
 
 /* Checks that st describes a regular file. Returns 0, or -1 with a message. */
@@ -22,16 +32,12 @@ static int
 check_regular(const struct stat *st, const char *path, char *err,
               size_t err_size)
 {
-    const char *cut = strlen(path) > PATH_SHOWN ? "..." : "";
-
     if (S_ISDIR(st->st_mode)) {
-        snprintf(err, err_size, "%.*s%s: is a directory", PATH_SHOWN, path,
-                 cut);
+        fail_path(path, "is a directory", err, err_size);
         return -1;
     }
     if (!S_ISREG(st->st_mode)) {
-        snprintf(err, err_size, "%.*s%s: not a regular file", PATH_SHOWN, path,
-                 cut);
+        fail_path(path, "not a regular file", err, err_size);
         return -1;
     }
     return 0;

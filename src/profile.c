@@ -126,7 +126,8 @@ profile_signer_load(const json_t *signing, struct profile_signer **out,
     const char *chain_path =
         json_string_value(json_object_get(signing, "chain"));
     struct profile_signer *signer;
-    const char *field = "certificate"; /* the member an error is about */
+    /* The member an error is about, or NULL when memory ran out. */
+    const char *field = "certificate";
     BIO *bio;
 
     signer = memory_malloc(sizeof(*signer));
@@ -168,6 +169,7 @@ profile_signer_load(const json_t *signing, struct profile_signer **out,
     signer->chain = sk_X509_new_null();
     if (signer->chain == NULL) {
         snprintf(err, err_size, "out of memory");
+        field = NULL;
         goto fail;
     }
     if (chain_path != NULL &&
@@ -177,7 +179,7 @@ profile_signer_load(const json_t *signing, struct profile_signer **out,
     return 0;
 
 fail:
-    if (strcmp(err, "out of memory") != 0)
+    if (field != NULL)
         prefix_signing_field(field, err, err_size);
     profile_signer_free(signer);
     return -1;
@@ -211,20 +213,21 @@ profile_signer_check_dates(const struct profile_signer *signer, time_t now,
 {
     const ASN1_TIME *not_before = X509_get0_notBefore(signer->certificate);
     const ASN1_TIME *not_after = X509_get0_notAfter(signer->certificate);
+    /* Each is 0 for a date X509_cmp_time cannot read, such as month 13. */
+    int after = X509_cmp_time(not_after, &now);
+    int before = X509_cmp_time(not_before, &now);
     char date[64];
 
-    /* X509_cmp_time returns 0 for a date it cannot read, such as month 13. */
-    if (X509_cmp_time(not_after, &now) == 0 ||
-        X509_cmp_time(not_before, &now) == 0) {
+    if (after == 0 || before == 0) {
         snprintf(problem, size, "has a validity date that cannot be read");
         return -1;
     }
-    if (X509_cmp_time(not_after, &now) < 0) {
+    if (after < 0) {
         format_asn1_time(not_after, date, sizeof(date));
         snprintf(problem, size, "expired on %s", date);
         return -1;
     }
-    if (X509_cmp_time(not_before, &now) > 0) {
+    if (before > 0) {
         format_asn1_time(not_before, date, sizeof(date));
         snprintf(problem, size, "is not valid until %s", date);
         return -1;

@@ -95,7 +95,8 @@ listen_tcp(const char *address, char *err, size_t err_size)
     char host[256];
     const char *given = address, *port, *end;
     struct addrinfo hints, *list = NULL;
-    int fd = -1, one = 1, rc;
+    size_t digits;
+    int fd = -1, one = 1, rc, number;
 
     if (address[0] == '[') {
         end = strchr(address, ']');
@@ -114,8 +115,9 @@ listen_tcp(const char *address, char *err, size_t err_size)
     memcpy(host, address, (size_t)(end - address));
     host[end - address] = '\0';
     /* getaddrinfo takes 99999 as 34463, the port modulo 65536. */
-    if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
-        atoi(port) < 1 || atoi(port) > 65535) {
+    digits = strspn(port, "0123456789");
+    number = port[digits] == '\0' && digits <= 5 ? atoi(port) : 0;
+    if (number < 1 || number > 65535) {
         snprintf(err, err_size,
                  "'%s': the port must be a number from 1 to 65535", given);
         return -1;

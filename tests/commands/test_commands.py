@@ -57,6 +57,17 @@ policy = any
 commonName = supplied
 """
 
+# A clientConfig file that imports with one warning, on line 1.
+UNKNOWN_ELEMENT_CONFIG = (
+    '<clientConfig version="1.1"><emailProvider id="example.com">'
+    "<domain>example.com</domain><unknownElement/>"
+    '<incomingServer type="imap"><hostname>imap.example.com'
+    "</hostname><port>993</port><socketType>SSL</socketType>"
+    "</incomingServer>"
+    '<outgoingServer type="smtp"><hostname>smtp.example.com'
+    "</hostname><port>465</port><socketType>SSL</socketType>"
+    "</outgoingServer></emailProvider></clientConfig>\n")
+
 
 def run(*args):
     """Runs mailautoconf; check gets the source tree's templates."""
@@ -446,15 +457,7 @@ class CommandTest(unittest.TestCase):
             self.assertNotIn(raw, result.stderr)
 
     def test_import_warning_with_newline_in_name(self):
-        path = self.write("warn\nforged.xml", (
-            '<clientConfig version="1.1"><emailProvider id="example.com">'
-            "<domain>example.com</domain><unknownElement/>"
-            '<incomingServer type="imap"><hostname>imap.example.com'
-            "</hostname><port>993</port><socketType>SSL</socketType>"
-            "</incomingServer>"
-            '<outgoingServer type="smtp"><hostname>smtp.example.com'
-            "</hostname><port>465</port><socketType>SSL</socketType>"
-            "</outgoingServer></emailProvider></clientConfig>\n"))
+        path = self.write("warn\nforged.xml", UNKNOWN_ELEMENT_CONFIG)
         result = run("import", path)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
@@ -464,15 +467,7 @@ class CommandTest(unittest.TestCase):
     def test_import_name_not_utf8(self):
         path = os.path.join(os.fsencode(self.dir), b"x\xff.xml")
         with open(path, "w") as out:
-            out.write(
-                '<clientConfig version="1.1"><emailProvider id="example.com">'
-                "<domain>example.com</domain><unknownElement/>"
-                '<incomingServer type="imap"><hostname>imap.example.com'
-                "</hostname><port>993</port><socketType>SSL</socketType>"
-                "</incomingServer>"
-                '<outgoingServer type="smtp"><hostname>smtp.example.com'
-                "</hostname><port>465</port><socketType>SSL</socketType>"
-                "</outgoingServer></emailProvider></clientConfig>\n")
+            out.write(UNKNOWN_ELEMENT_CONFIG)
         result = subprocess.run([BINARY, "import", path], capture_output=True,
                                 timeout=30)
         self.assertEqual(result.returncode, 0, result.stderr)
@@ -805,7 +800,7 @@ class CommandTest(unittest.TestCase):
                 self.check_zone(origin, records)
 
     def test_dns_dav_path_without_query(self):
-        # RFC 6764's path= holds the context path, never a query or fragment.
+        # RFC 6764's path= is the context path, never a query or fragment.
         for url, txt in [
                 ("https://dav.example.com/dav/?user=x#top", '"path=/dav/"'),
                 ("https://dav.example.com/?a=b", None),
